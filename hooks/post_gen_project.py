@@ -1,0 +1,43 @@
+"""Finish a freshly generated project: its ``.env`` and its stored answers.
+
+* ``.env`` is ``.env.example`` with the chosen storage backend; it is private to the
+  machine (git-ignored, readable by its owner only) because it may hold secrets.
+* ``.polster-answers.json`` keeps the answers given to the template, in cookiecutter's
+  replay format (``cookiecutter --replay-file .polster-answers.json <template>``
+  regenerates the same project). Later ``polster`` commands read the project's settings
+  from it. Cookiecutter's private keys are left out: they hold absolute paths of the
+  machine that generated the project.
+
+Nothing here touches the network or installs anything.
+"""
+
+import json
+import os
+from pathlib import Path
+
+CONTEXT = json.loads(r"""{{ cookiecutter | jsonify }}""")
+
+ANSWERS_FILE = ".polster-answers.json"
+
+
+def write_env_file(project: Path, backend: str) -> None:
+    lines = (project / ".env.example").read_text().splitlines()
+    chosen = [
+        f"STORAGE_BACKEND={backend}" if line.startswith("STORAGE_BACKEND=") else line
+        for line in lines
+    ]
+    env_file = project / ".env"
+    env_file.write_text("\n".join(chosen) + "\n")
+    os.chmod(env_file, 0o600)
+
+
+def write_answers(project: Path, context: dict) -> None:
+    answers = {key: value for key, value in context.items() if not key.startswith("_")}
+    text = json.dumps({"cookiecutter": answers}, indent=2, sort_keys=True) + "\n"
+    (project / ANSWERS_FILE).write_text(text)
+
+
+if __name__ == "__main__":
+    project_dir = Path.cwd()
+    write_env_file(project_dir, CONTEXT["storage_backend"])
+    write_answers(project_dir, CONTEXT)

@@ -1,0 +1,113 @@
+"""Project settings, read from ``.env`` at the project root.
+
+python-decouple reads the file; environment variables with the same name win, which is
+how CI and production override a developer's ``.env`` without editing it. Settings are
+read when asked for, not at import, so a broken ``.env`` only fails the commands that need
+it, with a message naming the variable. Secret values (account key, connection string)
+are kept out of every ``repr`` and error message.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from decouple import Config, RepositoryEmpty, RepositoryEnv
+
+from core.paths import DEFAULT_DATA_DIR, ENV_FILE, resolve_project_path
+
+BACKENDS = ("local", "adls")
+
+# Azure's rule for container names: 3-63 characters, lowercase letters, digits and single
+# hyphens, starting and ending with a letter or digit.
+_CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class LocalStorageSettings:
+    """Tables are parquet files under ``data_dir``."""
+
+    data_dir: Path
+
+
+@dataclass(frozen=True)
+class AdlsStorageSettings:
+    """Tables are parquet blobs in an Azure Data Lake Storage container.
+
+    Credentials, in order of preference: a connection string (emulators, SAS tokens), an
+    account key, or neither, in which case Azure's ``DefaultAzureCredential`` chain
+    (environment, managed identity, ``az login``) is used.
+    """
+
+    container: str
+    base_path: str
+    account_name: str | None
+    account_key: str | None = field(default=None, repr=False)
+    connection_string: str | None = field(default=None, repr=False)
+
+
+StorageSettings = LocalStorageSettings | AdlsStorageSettings
+
+Reader = Callable[[str], str]
+"""``read(name)``: a setting's stripped value, ``""`` when it is unset or empty."""
+
+
+def load_settings(env_file: Path = ENV_FILE) -> StorageSettings:
+    """Read and check the storage settings; raise :class:`SettingsError` if they are wrong."""
+    read = _reader(env_file)
+    backend = (read("STORAGE_BACKEND") or "local").lower()
+    if backend == "local":
+        return LocalStorageSettings(
+            data_dir=resolve_project_path(read("DATA_DIR") or str(DEFAULT_DATA_DIR))
+        )
+    if backend == "adls":
+        return _adls_settings(read)
+    raise SettingsError(
+        f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r} (check .env)"
+    )
+
+
+def _adls_settings(read: Reader) -> AdlsStorageSettings:
+    connection_string = read("ADLS_CONNECTION_STRING")
+    account_name = read("ADLS_ACCOUNT_NAME")
+    if not connection_string and not account_name:
+        raise SettingsError(
+            "ADLS_ACCOUNT_NAME is not set (or set ADLS_CONNECTION_STRING) "
+            "while STORAGE_BACKEND=adls; see .env.example"
+        )
+    container = read("ADLS_CONTAINER")
+    if not container:
+        raise SettingsError("ADLS_CONTAINER is not set while STORAGE_BACKEND=adls")
+    if not _CONTAINER_NAME.match(container):
+        raise SettingsError(
+            f"ADLS_CONTAINER {container!r} is not a valid container name "
+            "(3-63 lowercase letters, digits and hyphens)"
+        )
+    base_path = read("ADLS_BASE_PATH").strip("/")
+    if base_path and any(part in ("", ".", "..") for part in base_path.split("/")):
+        raise SettingsError(f"ADLS_BASE_PATH {base_path!r} must be a plain folder path")
+    return AdlsStorageSettings(
+        container=container,
+        base_path=base_path,
+        account_name=account_name or None,
+        account_key=read("ADLS_ACCOUNT_KEY") or None,
+        connection_string=connection_string or None,
+    )
+
+
+def _reader(env_file: Path) -> Reader:
+    """Build the settings reader; environment variables take precedence over the file."""
+    try:
+        repository = RepositoryEnv(str(env_file)) if env_file.is_file() else RepositoryEmpty()
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"cannot read {env_file}: {error.__class__.__name__}") from None
+    config = Config(repository)
+
+    def read(name: str) -> str:
+        return str(config(name, default="")).strip()
+
+    return read
