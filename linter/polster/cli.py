@@ -10,11 +10,16 @@ import sys
 from pathlib import Path
 
 from polster import __version__
+from polster.lint.cli import main as lint_main
 from polster.scaffold import InitRequest, ScaffoldError, init_project
 from polster.template import TemplateNotFoundError
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["lint"]:
+        # `polster lint ...` is `polster-lint ...`: same options, same exit status.
+        return lint_main(argv[1:], prog="polster lint")
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
@@ -55,6 +60,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "--storage", choices=("local", "adls"), help="storage backend (default: local)"
     )
     init.set_defaults(handler=_run_init)
+
+    # Parsed by polster.lint.cli (see main); listed here for --help.
+    commands.add_parser("lint", help="check the medallion rules (same as polster-lint)")
     return parser
 
 

@@ -1,0 +1,148 @@
+"""The linter's settings, from ``[tool.polster.lint]`` in the project's ``pyproject.toml``.
+
+[tool.polster.lint]
+select = ["POL"]                  # codes or prefixes to check (default: all)
+ignore = ["POL009"]               # codes or prefixes to leave out
+allow-same-layer = ["silver"]     # true, false, or the layers where it is allowed
+external = ["raw/stripe_charges"] # assets defined outside the project
+assets-dir = "src/orchestration/assets"
+core-dir = "src/core"
+source-root = "src"               # what Python imports are relative to
+
+[tool.polster.lint.layer-folders] # layer -> its folder under assets-dir
+bronze = "bronze"
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from polster.lint.model import LAYERS, Key
+from polster.lint.rules import RULES
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message says which option and why."""
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    codes: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
+    same_layer_allowed: frozenset[str] = frozenset()
+    external: frozenset[Key] = frozenset()
+    assets_dir: str = "src/orchestration/assets"
+    core_dir: str = "src/core"
+    source_root: str = "src"
+    layer_folders: tuple[tuple[str, str], ...] = tuple((layer, layer) for layer in LAYERS)
+
+    def folder_layer(self, folder: str) -> str | None:
+        """The layer whose assets live in ``folder``, if any."""
+        for layer, name in self.layer_folders:
+            if name == folder:
+                return layer
+        return None
+
+
+_OPTIONS = {
+    "select",
+    "ignore",
+    "allow-same-layer",
+    "external",
+    "assets-dir",
+    "core-dir",
+    "source-root",
+    "layer-folders",
+}
+
+
+def load_config(project_root: Path) -> LintConfig:
+    """Read the project's settings; defaults when there is no ``[tool.polster.lint]``."""
+    pyproject = project_root / "pyproject.toml"
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8")) if pyproject.is_file() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{pyproject.name}: {error}") from None
+    table = data.get("tool", {}).get("polster", {}).get("lint", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.polster.lint] must be a table")
+    unknown = sorted(set(table) - _OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"unknown option {unknown[0]!r} in [tool.polster.lint]; "
+            f"known options: {', '.join(sorted(_OPTIONS))}"
+        )
+    selected = _codes(table, "select", default=set(RULES))
+    ignored = _codes(table, "ignore", default=set())
+    defaults = LintConfig()
+    return LintConfig(
+        codes=frozenset(selected - ignored),
+        same_layer_allowed=_same_layer(table.get("allow-same-layer", False)),
+        external=frozenset(_external(table.get("external", []))),
+        assets_dir=_path_option(table, "assets-dir", defaults.assets_dir),
+        core_dir=_path_option(table, "core-dir", defaults.core_dir),
+        source_root=_path_option(table, "source-root", defaults.source_root),
+        layer_folders=_layer_folders(table.get("layer-folders", {})),
+    )
+
+
+def parse_codes(values: list[str], option: str) -> set[str]:
+    """Expand codes and prefixes (``POL00`` means POL000-POL009); unknown ones are errors."""
+    codes: set[str] = set()
+    for value in values:
+        if not isinstance(value, str):
+            raise ConfigError(f"{option}: {value!r} is not a rule code")
+        matching = {code for code in RULES if code.startswith(value.strip().upper())}
+        if not value.strip() or not matching:
+            raise ConfigError(f"{option}: unknown rule code {value!r} (see polster-lint --explain)")
+        codes |= matching
+    return codes
+
+
+def _codes(table: dict, option: str, default: set[str]) -> set[str]:
+    if option not in table:
+        return default
+    values = table[option]
+    if not isinstance(values, list):
+        raise ConfigError(f"{option} must be a list of rule codes")
+    return parse_codes(values, option)
+
+
+def _same_layer(value: object) -> frozenset[str]:
+    if value is True:
+        return frozenset(LAYERS)
+    if value is False:
+        return frozenset()
+    if isinstance(value, list) and all(layer in LAYERS for layer in value):
+        return frozenset(value)
+    raise ConfigError(
+        f"allow-same-layer must be true, false or a list of layers ({', '.join(LAYERS)})"
+    )
+
+
+def _external(values: object) -> list[Key]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        raise ConfigError('external must be a list of asset keys such as "raw/orders"')
+    return [tuple(value.split("/")) for value in values]
+
+
+def _path_option(table: dict, option: str, default: str) -> str:
+    value = table.get(option, default)
+    if (
+        not isinstance(value, str)
+        or not value
+        or Path(value).is_absolute()
+        or ".." in Path(value).parts
+    ):
+        raise ConfigError(f"{option} must be a folder path inside the project")
+    return value.strip("/")
+
+
+def _layer_folders(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not set(value) <= set(LAYERS):
+        raise ConfigError(f"layer-folders must map layers ({', '.join(LAYERS)}) to folder names")
+    folders = {layer: layer for layer in LAYERS} | value
+    if not all(isinstance(name, str) and name and "/" not in name for name in folders.values()):
+        raise ConfigError("layer-folders: each folder must be a plain folder name")
+    if len(set(folders.values())) != len(folders):
+        raise ConfigError("layer-folders: two layers cannot share a folder")
+    return tuple((layer, folders[layer]) for layer in LAYERS)

@@ -1,0 +1,520 @@
+"""Read one Python module with libcst and extract its assets, dependencies and imports.
+
+Only module-level definitions matter to Dagster's asset loading, so the extractor walks
+the module's top-level statements. It understands every way current Dagster lets an
+asset name its upstreams (``deps``, ``ins``, plain parameters, ``AssetSpec``/``AssetOut``
+of multi-assets, graph assets) and leaves names it cannot see through as references for
+``graph`` to resolve across modules.
+"""
+
+import re
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from polster.lint.model import (
+    AssetDecl,
+    Key,
+    ModuleFacts,
+    Position,
+    Reference,
+    Symbol,
+    TableRead,
+)
+
+DYNAMIC_GROUP = "<dynamic>"
+"""Stands for a ``group_name`` computed at run time, which the linter cannot compare."""
+
+READ_TABLE = "core.storage.read_table"
+"""The storage call whose table arguments are hidden data dependencies."""
+
+# Parameters Dagster fills itself rather than from an upstream asset.
+_NON_INPUT_PARAMETERS = {"context", "config"}
+_NON_INPUT_ANNOTATIONS = re.compile(r"(Context|Config|Resource)$|^ResourceParam\b")
+
+_NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>POL\d{3}(?:\s*,\s*POL\d{3})*)", re.IGNORECASE)
+
+
+def extract(source: bytes, module: str, is_package: bool = False) -> ModuleFacts:
+    """The facts of one module, without positions (the fast path)."""
+    return _extract(source, module, is_package, with_positions=False)[0]
+
+
+def anchor_positions(source: bytes, module: str, is_package: bool = False) -> list[Position]:
+    """The position of every anchor of ``extract``'s facts for the same source."""
+    return _extract(source, module, is_package, with_positions=True)[1]
+
+
+def noqa_codes(source: bytes) -> dict[int, frozenset[str]]:
+    """Line number -> the POL codes a ``# noqa: POLxxx`` comment on that line silences."""
+    result: dict[int, frozenset[str]] = {}
+    if b"noqa" not in source:
+        return result
+    text = source.decode("utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _NOQA.search(line)
+        if match:
+            codes = re.split(r"\s*,\s*", match.group("codes").upper())
+            result[number] = frozenset(codes)
+    return result
+
+
+def _extract(
+    source: bytes, module: str, is_package: bool, with_positions: bool
+) -> tuple[ModuleFacts, list[Position]]:
+    facts = ModuleFacts(module=module, noqa=noqa_codes(source))
+    try:
+        tree = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        message = error.message.strip().splitlines()[0] if error.message else "invalid syntax"
+        facts.syntax_error = (message, Position(error.raw_line, error.raw_column + 1))
+        return facts, []
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        facts.syntax_error = (f"cannot read the file: {type(error).__name__}", Position(1, 1))
+        return facts, []
+    positions: list[Position] = []
+    extractor = _ModuleExtractor(facts, module, is_package)
+    try:
+        extractor.run(tree, scan_reads=b"read_table" in source)
+        if with_positions:
+            wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+            ranges = wrapper.resolve(PositionProvider)
+            positions = [
+                Position(ranges[node].start.line, ranges[node].start.column + 1)
+                for node in extractor.anchors
+            ]
+    except RecursionError:
+        facts.assets.clear()
+        facts.reads.clear()
+        facts.syntax_error = ("the file is nested too deeply to analyse", Position(1, 1))
+    return facts, positions
+
+
+class _ModuleExtractor:
+    def __init__(self, facts: ModuleFacts, module: str, is_package: bool) -> None:
+        self.facts = facts
+        self.module = module
+        self.package = module if is_package else module.rpartition(".")[0]
+        self.aliases: dict[str, str] = {}
+        self.constants: dict[str, cst.BaseExpression] = {}
+        self.anchors: list[cst.CSTNode] = []
+        self.tree: cst.Module | None = None
+
+    # --- walking -------------------------------------------------------------------------
+
+    def run(self, tree: cst.Module, scan_reads: bool) -> None:
+        self.tree = tree
+        for statement in tree.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._simple_statement(small)
+            elif isinstance(statement, cst.FunctionDef):
+                self._function(statement)
+        if scan_reads:
+            self._collect_reads(tree)
+
+    def _simple_statement(self, statement: cst.BaseSmallStatement) -> None:
+        if isinstance(statement, cst.Import):
+            for alias in statement.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None:
+                    local = _name_of(alias.asname.name)
+                    self._bind(local, dotted, None)
+                else:
+                    top = dotted.split(".")[0]
+                    self._bind(top, top, None)
+        elif isinstance(statement, cst.ImportFrom):
+            base = self._import_base(statement)
+            if base is None or isinstance(statement.names, cst.ImportStar):
+                return
+            for alias in statement.names:
+                name = _dotted(alias.name)
+                local = _name_of(alias.asname.name) if alias.asname else name
+                self._bind(local, base, name)
+        elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
+            self._assignment(statement)
+
+    def _bind(self, local: str, module: str, attribute: str | None) -> None:
+        qualified = f"{module}.{attribute}" if attribute else module
+        self.aliases[local] = qualified
+        self.facts.symbols[local] = Symbol(target=(module, attribute))
+
+    def _import_base(self, statement: cst.ImportFrom) -> str | None:
+        level = len(statement.relative)
+        module = _dotted(statement.module) if statement.module is not None else ""
+        if level == 0:
+            return module
+        parts = self.package.split(".") if self.package else []
+        if level - 1 > len(parts):
+            return None
+        base = parts[: len(parts) - (level - 1)]
+        return ".".join([*base, module] if module else base)
+
+    def _assignment(self, statement: cst.Assign | cst.AnnAssign) -> None:
+        if isinstance(statement, cst.Assign):
+            if len(statement.targets) != 1:
+                return
+            target = statement.targets[0].target
+        else:
+            target = statement.target
+        value = statement.value
+        if not isinstance(target, cst.Name) or value is None:
+            return
+        name = target.value
+        self.constants[name] = value
+        self.aliases.pop(name, None)
+        if self._is_call_to(value, "AssetSpec"):
+            spec = self._spec(value, group=None, extra_deps=[], function=None)
+            if spec is not None:
+                self.facts.assets.append(spec)
+                self.facts.symbols[name] = Symbol(keys=(spec.key,) if spec.key else ())
+                return
+        key = self._literal_key(value)
+        self.facts.symbols[name] = Symbol(keys=(key,) if key else ())
+
+    # --- assets --------------------------------------------------------------------------
+
+    def _function(self, function: cst.FunctionDef) -> None:
+        name = function.name.value
+        self.constants.pop(name, None)
+        self.aliases.pop(name, None)
+        keys: list[Key] = []
+        for decorator in function.decorators:
+            kind, arguments = self._decorator_kind(decorator.decorator)
+            if kind == "multi_asset":
+                declared = self._multi_asset(function, arguments)
+            elif kind in ("asset", "graph_asset"):
+                declared = [self._single_asset(function, arguments, decorator.decorator)]
+            else:
+                continue
+            self.facts.assets.extend(declared)
+            keys.extend(decl.key for decl in declared if decl.key is not None)
+            break
+        self.facts.symbols[name] = Symbol(keys=tuple(keys))
+
+    def _decorator_kind(
+        self, expression: cst.BaseExpression
+    ) -> tuple[str | None, Sequence[cst.Arg]]:
+        arguments: Sequence[cst.Arg] = ()
+        if isinstance(expression, cst.Call):
+            arguments = expression.args
+            expression = expression.func
+        qualified = self._qualify(expression)
+        if qualified is None:
+            return None, ()
+        for kind in ("asset", "multi_asset", "graph_asset"):
+            if qualified == f"dagster.{kind}":
+                return kind, arguments
+        return None, ()
+
+    def _single_asset(
+        self, function: cst.FunctionDef, arguments: Sequence[cst.Arg], anchor: cst.CSTNode
+    ) -> AssetDecl:
+        options = _keywords(arguments)
+        if "key" in options:
+            key = self._literal_key(options["key"])
+            anchor = options["key"]
+        else:
+            prefix = self._literal_prefix(options.get("key_prefix"))
+            if "name" in options:
+                name = self._literal_string(options["name"])
+            else:
+                name = function.name.value
+            key = (*prefix, name) if prefix is not None and name is not None else None
+            anchor = options.get("key_prefix", options.get("name", anchor))
+        return AssetDecl(
+            key=key,
+            anchor=self._anchor(anchor),
+            function=function.name.value,
+            group=self._group(options),
+            group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
+            deps=self._inputs(function, options),
+        )
+
+    def _multi_asset(
+        self, function: cst.FunctionDef, arguments: Sequence[cst.Arg]
+    ) -> list[AssetDecl]:
+        options = _keywords(arguments)
+        group = self._group(options)
+        shared = self._inputs(function, options)
+        declared: list[AssetDecl] = []
+        specs = options.get("specs")
+        if isinstance(specs, (cst.List, cst.Tuple)):
+            for element in specs.elements:
+                value = element.value
+                if isinstance(value, cst.Name) and value.value in self.constants:
+                    value = self.constants[value.value]
+                spec = self._spec(value, group, shared, function.name.value)
+                if spec is not None:
+                    declared.append(spec)
+        outs = options.get("outs")
+        if isinstance(outs, cst.Dict):
+            for element in outs.elements:
+                if not isinstance(element, cst.DictElement):
+                    continue
+                out_name = self._literal_string(element.key)
+                out = _keywords(element.value.args) if isinstance(element.value, cst.Call) else {}
+                if "key" in out:
+                    key = self._literal_key(out["key"])
+                elif out_name is not None:
+                    prefix = self._literal_prefix(out.get("key_prefix"))
+                    key = (*prefix, out_name) if prefix is not None else None
+                else:
+                    key = None
+                declared.append(
+                    AssetDecl(
+                        key=key,
+                        anchor=self._anchor(element),
+                        function=function.name.value,
+                        group=self._group(out) if "group_name" in out else group,
+                        group_anchor=self._anchor(out["group_name"])
+                        if "group_name" in out
+                        else None,
+                        deps=list(shared),
+                    )
+                )
+        return declared
+
+    def _spec(
+        self,
+        call: cst.BaseExpression,
+        group: str | None,
+        extra_deps: list[Reference],
+        function: str | None,
+    ) -> AssetDecl | None:
+        if not self._is_call_to(call, "AssetSpec"):
+            return None
+        options = _keywords(call.args, positional=("key",))
+        key = self._literal_key(options["key"]) if "key" in options else None
+        deps = self._deps(options["deps"]) if "deps" in options else []
+        return AssetDecl(
+            key=key,
+            anchor=self._anchor(options.get("key", call)),
+            function=function,
+            group=self._group(options) if "group_name" in options else group,
+            group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
+            deps=[*deps, *extra_deps],
+        )
+
+    def _group(self, options: dict[str, cst.BaseExpression]) -> str | None:
+        if "group_name" not in options:
+            return None
+        return self._literal_string(options["group_name"]) or DYNAMIC_GROUP
+
+    def _inputs(
+        self, function: cst.FunctionDef, options: dict[str, cst.BaseExpression]
+    ) -> list[Reference]:
+        references = self._deps(options["deps"]) if "deps" in options else []
+        ins = options.get("ins")
+        named_inputs: set[str] = set()
+        if isinstance(ins, cst.Dict):
+            for element in ins.elements:
+                if not isinstance(element, cst.DictElement):
+                    continue
+                input_name = self._literal_string(element.key)
+                if input_name is None:
+                    continue
+                named_inputs.add(input_name)
+                references.append(self._asset_in(input_name, element.value))
+        elif ins is not None:
+            references.append(self._unresolvable(ins))
+        for parameter in _parameters(function.params):
+            name = parameter.name.value
+            if name in named_inputs or name in _NON_INPUT_PARAMETERS:
+                continue
+            if parameter.annotation is not None and _NON_INPUT_ANNOTATIONS.search(
+                self._code(parameter.annotation.annotation).split(".")[-1]
+            ):
+                continue
+            references.append(Reference(text=name, anchor=self._anchor(parameter), key=(name,)))
+        return references
+
+    def _asset_in(self, input_name: str, value: cst.BaseExpression) -> Reference:
+        if not self._is_call_to(value, "AssetIn"):
+            return self._unresolvable(value)
+        options = _keywords(value.args, positional=("key",))
+        anchor = self._anchor(value)
+        text = self._code(value)
+        if "key" in options and not _is_none(options["key"]):
+            return Reference(text=text, anchor=anchor, key=self._literal_key(options["key"]))
+        prefix = self._literal_prefix(options.get("key_prefix"))
+        if prefix is None:
+            return Reference(text=text, anchor=anchor)
+        return Reference(text=text, anchor=anchor, key=(*prefix, input_name))
+
+    def _deps(self, expression: cst.BaseExpression) -> list[Reference]:
+        if isinstance(expression, cst.Name) and expression.value in self.constants:
+            expression = self.constants[expression.value]
+        if not isinstance(expression, (cst.List, cst.Tuple)):
+            return [self._unresolvable(expression)]
+        references = []
+        for element in expression.elements:
+            if isinstance(element, cst.StarredElement):
+                references.append(self._unresolvable(element))
+            else:
+                references.append(self._reference(element.value))
+        return references
+
+    def _reference(self, expression: cst.BaseExpression) -> Reference:
+        """One element of ``deps=[...]``."""
+        text = self._code(expression)
+        if self._is_call_to(expression, "AssetDep"):
+            options = _keywords(expression.args, positional=("asset",))
+            if "asset" not in options:
+                return self._unresolvable(expression)
+            inner = self._reference(options["asset"])
+            inner.text, inner.anchor = text, self._anchor(expression)
+            return inner
+        if self._is_call_to(expression, "AssetSpec"):
+            options = _keywords(expression.args, positional=("key",))
+            key = self._literal_key(options["key"]) if "key" in options else None
+            return Reference(text=text, anchor=self._anchor(expression), key=key)
+        if isinstance(expression, (cst.Name, cst.Attribute)):
+            qualified = self._qualify(expression)
+            if qualified is not None:
+                module, _, name = qualified.rpartition(".")
+                return Reference(text=text, anchor=self._anchor(expression), symbol=(module, name))
+        key = self._literal_key(expression)
+        return Reference(text=text, anchor=self._anchor(expression), key=key)
+
+    def _unresolvable(self, expression: cst.CSTNode) -> Reference:
+        return Reference(text=self._code(expression), anchor=self._anchor(expression))
+
+    # --- hidden reads --------------------------------------------------------------------
+
+    def _collect_reads(self, tree: cst.Module) -> None:
+        extractor = self
+
+        class _Calls(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                if extractor._qualify(node.func) == READ_TABLE:
+                    extractor._read(node)
+
+        tree.visit(_Calls())
+
+    def _read(self, call: cst.Call) -> None:
+        options = _keywords(call.args, positional=("layer", "name"))
+        layer = self._literal_string(options.get("layer"))
+        name = self._literal_string(options.get("name"))
+        key = (layer, name) if layer is not None and name is not None else None
+        self.facts.reads.append(
+            TableRead(key=key, text=self._code(call), anchor=self._anchor(call))
+        )
+
+    # --- expressions ---------------------------------------------------------------------
+
+    def _qualify(self, expression: cst.BaseExpression) -> str | None:
+        """The dotted name an expression refers to, seen through this module's imports."""
+        if isinstance(expression, cst.Name):
+            name = expression.value
+            if name in self.aliases:
+                return self.aliases[name]
+            return f"{self.module}.{name}"
+        if isinstance(expression, cst.Attribute):
+            base = self._qualify(expression.value)
+            return f"{base}.{expression.attr.value}" if base is not None else None
+        return None
+
+    def _is_call_to(self, expression: cst.BaseExpression, dagster_name: str) -> bool:
+        return (
+            isinstance(expression, cst.Call)
+            and self._qualify(expression.func) == f"dagster.{dagster_name}"
+        )
+
+    def _literal_string(self, expression: cst.BaseExpression | None) -> str | None:
+        if isinstance(expression, cst.Name) and expression.value in self.constants:
+            expression = self.constants[expression.value]
+        if isinstance(expression, (cst.SimpleString, cst.ConcatenatedString)):
+            value = expression.evaluated_value
+            return value if isinstance(value, str) else None
+        return None
+
+    def _literal_strings(self, expression: cst.BaseExpression) -> tuple[str, ...] | None:
+        if isinstance(expression, cst.Name) and expression.value in self.constants:
+            expression = self.constants[expression.value]
+        if not isinstance(expression, (cst.List, cst.Tuple)):
+            return None
+        parts = []
+        for element in expression.elements:
+            if isinstance(element, cst.StarredElement):
+                return None
+            part = self._literal_string(element.value)
+            if part is None:
+                return None
+            parts.append(part)
+        return tuple(parts)
+
+    def _literal_key(self, expression: cst.BaseExpression) -> Key | None:
+        """A key written as Dagster coerces it: "a" -> (a,), ["a", "b"], AssetKey(...)."""
+        if isinstance(expression, cst.Name) and expression.value in self.constants:
+            expression = self.constants[expression.value]
+        single = self._literal_string(expression)
+        if single is not None:
+            return (single,)
+        parts = self._literal_strings(expression)
+        if parts is not None:
+            return parts or None
+        if isinstance(expression, cst.Call):
+            function = self._qualify(expression.func)
+            if function == "dagster.AssetKey" and len(expression.args) == 1:
+                return self._literal_key(expression.args[0].value)
+            if function == "dagster.AssetKey.from_user_string" and len(expression.args) == 1:
+                text = self._literal_string(expression.args[0].value)
+                return tuple(text.split("/")) if text else None
+        return None
+
+    def _literal_prefix(self, expression: cst.BaseExpression | None) -> tuple[str, ...] | None:
+        if expression is None or _is_none(expression):
+            return ()
+        single = self._literal_string(expression)
+        if single is not None:
+            return (single,)
+        return self._literal_strings(expression)
+
+    def _anchor(self, node: cst.CSTNode) -> int:
+        self.anchors.append(node)
+        return len(self.anchors) - 1
+
+    def _code(self, node: cst.CSTNode) -> str:
+        code = self.tree.code_for_node(node) if self.tree is not None else ""
+        return " ".join(code.split())
+
+
+def _keywords(
+    arguments: Sequence[cst.Arg], positional: Sequence[str] = ()
+) -> dict[str, cst.BaseExpression]:
+    """Call arguments by name; the first positional ones get the names in ``positional``."""
+    options: dict[str, cst.BaseExpression] = {}
+    index = 0
+    for argument in arguments:
+        if argument.star:
+            continue
+        if argument.keyword is not None:
+            options[argument.keyword.value] = argument.value
+        elif index < len(positional):
+            options[positional[index]] = argument.value
+            index += 1
+    return options
+
+
+def _parameters(parameters: cst.Parameters) -> Iterator[cst.Param]:
+    yield from parameters.posonly_params
+    yield from parameters.params
+    yield from parameters.kwonly_params
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _name_of(node: cst.BaseExpression) -> str:
+    return node.value if isinstance(node, cst.Name) else _dotted(node)
+
+
+def _is_none(expression: cst.BaseExpression) -> bool:
+    return isinstance(expression, cst.Name) and expression.value == "None"
