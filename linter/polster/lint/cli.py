@@ -39,6 +39,12 @@ def build_parser(prog: str = "polster-lint") -> argparse.ArgumentParser:
     parser.add_argument("--select", help="comma-separated codes or prefixes to check")
     parser.add_argument("--ignore", help="comma-separated codes or prefixes to leave out")
     parser.add_argument("--explain", metavar="CODE", help="describe a rule and exit")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="ignore and do not write .polster_cache/"
+    )
+    parser.add_argument(
+        "--jobs", type=int, metavar="N", help="parallel parsing processes (default: CPU count)"
+    )
     return parser
 
 
@@ -80,7 +86,9 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     if any(path.is_file() for path in paths):
         only = {path.resolve() for path in paths if path.is_file()}
         only |= {f.resolve() for path in paths if path.is_dir() for f in path.rglob("*.py")}
-    result = lint_project(root, config, only=only)
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError("--jobs must be at least 1")
+    result = lint_project(root, config, only=only, use_cache=not args.no_cache, jobs=args.jobs)
     if args.graph:
         print(render_graph(result.graph, args.graph, asset_lines(result.graph)))
         return 0

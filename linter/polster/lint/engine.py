@@ -1,14 +1,22 @@
 """Lint a project: read its files, build the graph, check it, place and filter findings."""
 
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from polster.lint.cache import FactsCache, content_hash, stat_signature
 from polster.lint.checks import Violation, check_all
 from polster.lint.config import LintConfig
 from polster.lint.extract import anchor_positions, extract
 from polster.lint.graph import AssetGraph, build_graph
 from polster.lint.model import Finding, ModuleFacts, Position, key_string
 from polster.lint.project import SourceFile, discover
+
+_FILES_PER_WORKER = 300
+"""Below this many files per worker, starting processes costs more than it saves."""
 
 
 @dataclass
@@ -18,14 +26,26 @@ class LintResult:
     modules: list[tuple[SourceFile, ModuleFacts]]
 
 
-def lint_project(root: Path, config: LintConfig, only: set[Path] | None = None) -> LintResult:
+def lint_project(
+    root: Path,
+    config: LintConfig,
+    only: set[Path] | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+) -> LintResult:
     """Check the whole project; report only findings in ``only`` files when given.
 
     The graph always spans every file: a rule about one file (an unknown upstream, a
-    cycle) depends on all the others.
+    cycle) depends on all the others. The cache makes that cheap on a warm run.
     """
     files = discover(root, config)
-    modules = [(file, read_facts(file)) for file in files]
+    cache = FactsCache(root) if use_cache else None
+    if cache is not None:
+        cache.load()
+    modules = collect_facts(files, cache, jobs)
+    if cache is not None:
+        cache.keep_only({file.relative for file in files})
+        cache.save()
     graph = build_graph(modules)
     violations = check_all(graph, modules, config)
     if only is not None:
@@ -34,14 +54,59 @@ def lint_project(root: Path, config: LintConfig, only: set[Path] | None = None) 
     return LintResult(findings=findings, graph=graph, modules=modules)
 
 
-def read_facts(file: SourceFile) -> ModuleFacts:
-    try:
-        source = file.path.read_bytes()
-    except OSError as error:
+def collect_facts(
+    files: list[SourceFile], cache: FactsCache | None, jobs: int | None
+) -> list[tuple[SourceFile, ModuleFacts]]:
+    """Facts for every file: from the cache when unchanged, otherwise parsed (in parallel)."""
+    found: dict[str, ModuleFacts] = {}
+    to_parse: list[SourceFile] = []
+    for file in files:
+        signature = stat_signature(file.path)
+        facts = cache.by_signature(file.relative, signature) if cache else None
+        if facts is None and cache is not None and file.relative in cache.entries:
+            # Touched but maybe not changed (a checkout, a formatter that changed nothing).
+            source = _read(file)
+            if source is not None:
+                facts = cache.by_hash(file.relative, content_hash(source))
+                if facts is not None:
+                    cache.store(file.relative, signature, content_hash(source), facts)
+        if facts is None:
+            to_parse.append(file)
+        else:
+            found[file.relative] = facts
+    for file, (facts, signature, digest) in zip(to_parse, _parse_all(to_parse, jobs), strict=True):
+        found[file.relative] = facts
+        if cache is not None and digest is not None:
+            cache.store(file.relative, signature, digest, facts)
+    return [(file, found[file.relative]) for file in files]
+
+
+def _parse_all(files: list[SourceFile], jobs: int | None) -> list[tuple]:
+    """Parse files, in worker processes when there are enough to pay for starting them."""
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // _FILES_PER_WORKER))
+    if workers <= 1:
+        return [_parse_one(file) for file in files]
+    chunk = max(1, len(files) // (workers * 4))
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_parse_one, files, chunksize=chunk))
+
+
+def _parse_one(file: SourceFile) -> tuple[ModuleFacts, tuple[int, int] | None, str | None]:
+    signature = stat_signature(file.path)
+    source = _read(file)
+    if source is None:
         facts = ModuleFacts(module=file.module)
-        facts.syntax_error = (f"cannot read the file: {error.strerror}", Position(1, 1))
-        return facts
-    return extract(source, file.module, file.is_package)
+        facts.syntax_error = ("cannot read the file", Position(1, 1))
+        return facts, signature, None
+    return extract(source, file.module, file.is_package), signature, content_hash(source)
+
+
+def _read(file: SourceFile) -> bytes | None:
+    try:
+        return file.path.read_bytes()
+    except OSError:
+        return None
 
 
 def positions_of(file: SourceFile) -> list[Position]:
