@@ -5,7 +5,7 @@
 * ``.polster-answers.json`` keeps the answers given to the template, in cookiecutter's
   replay format (``cookiecutter --replay-file .polster-answers.json <template>``
   regenerates the same project). Later ``polster`` commands read the project's settings
-  from it. Cookiecutter's private keys are left out: they hold absolute paths of the
+  from it. Cookiecutter's own path entries are left out: they hold absolute paths of the
   machine that generated the project.
 
 Nothing here touches the network or installs anything.
@@ -13,6 +13,7 @@ Nothing here touches the network or installs anything.
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 CONTEXT = json.loads(r"""{{ cookiecutter | jsonify }}""")
@@ -31,13 +32,29 @@ def write_env_file(project: Path, backend: str) -> None:
     os.chmod(env_file, 0o600)
 
 
+# Cookiecutter's own entries, which hold paths of the machine that generated the project.
+MACHINE_KEYS = {"_template", "_output_dir", "_repo_dir", "_checkout"}
+
+
 def write_answers(project: Path, context: dict) -> None:
-    answers = {key: value for key, value in context.items() if not key.startswith("_")}
+    answers = {key: value for key, value in context.items() if key not in MACHINE_KEYS}
     text = json.dumps({"cookiecutter": answers}, indent=2, sort_keys=True) + "\n"
     (project / ANSWERS_FILE).write_text(text)
 
 
+def remove_unwanted_files(project: Path, context: dict) -> None:
+    """Drop the optional files the answers said no to."""
+    if not _yes(context.get("ci_workflow", True)):
+        shutil.rmtree(project / ".github")
+
+
+def _yes(value: object) -> bool:
+    # A boolean variable arrives as True/False, or as text from the command line.
+    return value is True or str(value).strip().lower() in ("true", "yes", "y", "1")
+
+
 if __name__ == "__main__":
     project_dir = Path.cwd()
+    remove_unwanted_files(project_dir, CONTEXT)
     write_env_file(project_dir, CONTEXT["storage_backend"])
     write_answers(project_dir, CONTEXT)

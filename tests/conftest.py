@@ -16,6 +16,7 @@ from cookiecutter.main import cookiecutter
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 POLSTER = str(Path(sys.executable).parent / "polster")
+POLSTER_LINT = str(Path(sys.executable).parent / "polster-lint")
 
 
 def bake(output_dir: Path, no_input: bool = True, **context: str) -> Path:

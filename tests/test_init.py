@@ -91,13 +91,21 @@ def test_init_usage_errors_exit_2(tmp_path, home):
 
 def test_init_prompts_with_the_name_as_default(tmp_path, home):
     # Answer every prompt with Enter except the description.
-    answers = "\n\nA project typed at the prompt\n\n\n\n"
+    answers = "\n\nA project typed at the prompt\n\n\n\n\n"
     result = polster("init", "typed_project", cwd=tmp_path, stdin=answers)
     assert result.returncode == 0, result.stdout + result.stderr
     stored = json.loads((tmp_path / "typed_project" / ".polster-answers.json").read_text())
     assert stored["cookiecutter"]["project_name"] == "Typed Project"
     assert stored["cookiecutter"]["project_slug"] == "typed_project"
     assert stored["cookiecutter"]["description"] == "A project typed at the prompt"
+
+
+def test_init_with_input_ending_early_is_one_line_and_leaves_nothing(tmp_path, home):
+    result = polster("init", "typed_project", cwd=tmp_path, stdin="\n")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("polster: error: input ended")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "typed_project").exists()
 
 
 def test_python_dash_m_polster_is_the_same_command(tmp_path, home):

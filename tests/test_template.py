@@ -5,10 +5,12 @@ import tomllib
 
 import pytest
 
-from conftest import PYTHON, REPO_ROOT, bake, run, tree_snapshot
+from conftest import POLSTER_LINT, PYTHON, REPO_ROOT, bake, run, tree_snapshot
 
 EXPECTED_FILES = {
     ".env",
+    ".pre-commit-config.yaml",
+    ".github/workflows/ci.yml",
     ".env.example",
     ".gitignore",
     ".polster-answers.json",
@@ -42,8 +44,8 @@ EXPECTED_FILES = {
 }
 
 COMBINATIONS = [
-    {"storage_backend": backend, "python_version": version}
-    for backend in ("local", "adls")
+    {"storage_backend": backend, "python_version": version, "ci_workflow": ci}
+    for backend, ci in (("local", "yes"), ("adls", "no"))
     for version in ("3.11", "3.12", "3.13")
 ]
 
@@ -55,8 +57,11 @@ def baked(request, tmp_path_factory):
 
 
 def test_exact_file_set(baked):
-    project, _ = baked
-    assert set(tree_snapshot(project)) == EXPECTED_FILES
+    project, choices = baked
+    expected = set(EXPECTED_FILES)
+    if choices["ci_workflow"] == "no":
+        expected.remove(".github/workflows/ci.yml")
+    assert set(tree_snapshot(project)) == expected
 
 
 def test_no_template_leftovers(baked):
@@ -90,6 +95,12 @@ def test_generated_code_is_ruff_clean(baked):
     assert check.returncode == 0, check.stdout + check.stderr
     formatted = run([PYTHON, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=project)
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+def test_generated_project_lints_clean(baked):
+    project, _ = baked
+    result = run([POLSTER_LINT, "--no-cache", "."], cwd=project)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 def test_generated_tests_pass(baked):

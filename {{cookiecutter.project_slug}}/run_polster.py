@@ -80,11 +80,21 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _prepare_dagster_home() -> None:
+    """Create the project's Dagster instance, its config and its SQLite storage.
+
+    The storage is created here, once, before anything else uses it: the webserver and the
+    daemon start at the same time, and on a new project both would create the same SQLite
+    tables; one then fails ("alembic_version already exists") and the UI does not start.
+    """
+    import dagster as dg
+
     DAGSTER_HOME.mkdir(exist_ok=True)
     config = DAGSTER_HOME / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
+    with dg.DagsterInstance.get():
+        pass
 
 
 # --- materialize ------------------------------------------------------------------------

@@ -30,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("polster: aborted", file=sys.stderr)
         return 130
+    except EOFError:
+        print(
+            "polster: error: input ended before every question was answered "
+            "(use --no-input to take the defaults)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _build_parser() -> argparse.ArgumentParser:
