@@ -14,6 +14,7 @@ from polster.lint.engine import asset_lines, lint_project
 from polster.lint.output import FINDING_FORMATS, GRAPH_FORMATS, render_findings, render_graph
 from polster.lint.project import ProjectError, find_project_root
 from polster.lint.rules import RULES, explain
+from polster.lint.runtime import RuntimeCheckError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +41,11 @@ def build_parser(prog: str = "polster-lint") -> argparse.ArgumentParser:
     parser.add_argument("--ignore", help="comma-separated codes or prefixes to leave out")
     parser.add_argument("--explain", metavar="CODE", help="describe a rule and exit")
     parser.add_argument(
+        "--check-runtime",
+        action="store_true",
+        help="also load the real Dagster definitions and report where they differ (needs dagster)",
+    )
+    parser.add_argument(
         "--no-cache", action="store_true", help="ignore and do not write .polster_cache/"
     )
     parser.add_argument(
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None, prog: str = "polster-lint") -> int:
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
         return 0
-    except (ConfigError, ProjectError) as error:
+    except (ConfigError, ProjectError, RuntimeCheckError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # the promise is: never a traceback
@@ -88,7 +94,14 @@ def _run(args: argparse.Namespace, prog: str) -> int:
         only |= {f.resolve() for path in paths if path.is_dir() for f in path.rglob("*.py")}
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
-    result = lint_project(root, config, only=only, use_cache=not args.no_cache, jobs=args.jobs)
+    result = lint_project(
+        root,
+        config,
+        only=only,
+        use_cache=not args.no_cache,
+        jobs=args.jobs,
+        check_runtime=args.check_runtime,
+    )
     if args.graph:
         print(render_graph(result.graph, args.graph, asset_lines(result.graph)))
         return 0

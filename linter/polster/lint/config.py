@@ -33,6 +33,7 @@ class LintConfig:
     assets_dir: str = "src/orchestration/assets"
     core_dir: str = "src/core"
     source_root: str = "src"
+    definitions_module: str = "orchestration.definitions"
     layer_folders: tuple[tuple[str, str], ...] = tuple((layer, layer) for layer in LAYERS)
 
     def folder_layer(self, folder: str) -> str | None:
@@ -51,6 +52,7 @@ _OPTIONS = {
     "assets-dir",
     "core-dir",
     "source-root",
+    "definitions-module",
     "layer-folders",
 }
 
@@ -81,6 +83,7 @@ def load_config(project_root: Path) -> LintConfig:
         assets_dir=_path_option(table, "assets-dir", defaults.assets_dir),
         core_dir=_path_option(table, "core-dir", defaults.core_dir),
         source_root=_path_option(table, "source-root", defaults.source_root),
+        definitions_module=_module_option(table, defaults.definitions_module),
         layer_folders=_layer_folders(table.get("layer-folders", {})),
     )
 
@@ -135,6 +138,13 @@ def _path_option(table: dict, option: str, default: str) -> str:
     ):
         raise ConfigError(f"{option} must be a folder path inside the project")
     return value.strip("/")
+
+
+def _module_option(table: dict, default: str) -> str:
+    value = table.get("definitions-module", default)
+    if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
+        raise ConfigError("definitions-module must be a dotted module name")
+    return value
 
 
 def _layer_folders(value: object) -> tuple[tuple[str, str], ...]:

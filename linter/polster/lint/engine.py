@@ -14,6 +14,7 @@ from polster.lint.extract import anchor_positions, extract
 from polster.lint.graph import AssetGraph, build_graph
 from polster.lint.model import Finding, ModuleFacts, Position, key_string
 from polster.lint.project import SourceFile, discover
+from polster.lint.runtime import compare, runtime_graph
 
 _FILES_PER_WORKER = 300
 """Below this many files per worker, starting processes costs more than it saves."""
@@ -32,6 +33,7 @@ def lint_project(
     only: set[Path] | None = None,
     use_cache: bool = True,
     jobs: int | None = None,
+    check_runtime: bool = False,
 ) -> LintResult:
     """Check the whole project; report only findings in ``only`` files when given.
 
@@ -48,10 +50,24 @@ def lint_project(
         cache.save()
     graph = build_graph(modules)
     violations = check_all(graph, modules, config)
+    if check_runtime:
+        violations += _runtime_differences(root, config, graph)
     if only is not None:
         violations = [v for v in violations if v.file.path.resolve() in only]
     findings = place_and_filter(violations, modules, config)
     return LintResult(findings=findings, graph=graph, modules=modules)
+
+
+def _runtime_differences(root: Path, config: LintConfig, graph: AssetGraph) -> list[Violation]:
+    assets, edges = runtime_graph(root, config.source_root, config.definitions_module)
+    relative = Path(config.source_root, *config.definitions_module.split(".")).with_suffix(".py")
+    definitions = SourceFile(
+        path=root / relative,
+        relative=relative.as_posix(),
+        module=config.definitions_module,
+        is_package=False,
+    )
+    return compare(graph, assets, edges, definitions)
 
 
 def collect_facts(
@@ -132,7 +148,8 @@ def place_and_filter(
                 positions[violation.file.path] = positions_of(violation.file)
             position = positions[violation.file.path][violation.anchor]
             line, column = position.line, position.column
-        silenced = facts_of[violation.file.path].noqa.get(line, frozenset())
+        facts = facts_of.get(violation.file.path)
+        silenced = facts.noqa.get(line, frozenset()) if facts else frozenset()
         if violation.code in silenced:
             used_noqa.add((violation.file.path, line, violation.code))
             continue

@@ -125,6 +125,17 @@ RULES: dict[str, Rule] = {
             "line with # noqa: POL010 and check it by hand (or with --check-runtime).",
         ),
         Rule(
+            "POL011",
+            "runtime-mismatch",
+            "With --check-runtime: an asset or edge is in Dagster's own graph but not in the "
+            "static one, or the other way round.",
+            "The static rules are only as good as the graph they run on; this shows where the "
+            "linter and Dagster disagree (usually a dependency built at run time).",
+            "deps=[spec_for(name) for name in TABLES]",
+            "Write the dependency literally so the linter can see it, or report a linter bug "
+            "if Dagster's graph is the expected one.",
+        ),
+        Rule(
             "POL100",
             "unused-noqa",
             "A # noqa: POLxxx comment silences nothing on its line.",

@@ -1,0 +1,129 @@
+"""``--check-runtime``: compare the static graph with the graph Dagster builds itself.
+
+The project's real ``Definitions`` are loaded in a separate Python process (the
+project's code may do anything at import time, and must not change this process's
+modules or ``sys.path``). Any difference is reported as POL011, so a user can trust the
+static result or see exactly where the linter and Dagster disagree.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from polster.lint.checks import Violation
+from polster.lint.graph import AssetGraph
+from polster.lint.model import Key, key_string
+from polster.lint.project import SourceFile
+
+_TIMEOUT_SECONDS = 300
+
+# Runs inside the project's environment; prints the graph Dagster resolved, as JSON.
+_PROBE = """
+import importlib, json, sys
+sys.path.insert(0, sys.argv[1])
+try:
+    import dagster as dg
+except ImportError:
+    print(json.dumps({"error": "dagster is not installed in this environment"}))
+    sys.exit(0)
+try:
+    module = importlib.import_module(sys.argv[2])
+    found = [v for v in vars(module).values() if isinstance(v, dg.Definitions)]
+    if not found:
+        raise LookupError(f"no Definitions object in {sys.argv[2]}")
+    specs = found[0].resolve_all_asset_specs()
+except Exception as error:
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    print(json.dumps({"error": f"{type(error).__name__}: {message}"}))
+    sys.exit(0)
+edges = [[list(d.asset_key.path), list(s.key.path)] for s in specs for d in s.deps]
+print(json.dumps({"assets": [list(spec.key.path) for spec in specs], "edges": edges}))
+"""
+
+
+class RuntimeCheckError(RuntimeError):
+    """Dagster's graph could not be obtained; the message says why."""
+
+
+def runtime_graph(
+    root: Path, source_root: str, module: str
+) -> tuple[set[Key], set[tuple[Key, Key]]]:
+    """The asset keys and edges of the project's definitions, as Dagster resolves them."""
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(root / source_root), module],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeCheckError(f"loading {module} took more than {_TIMEOUT_SECONDS} s") from None
+    lines = completed.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        raise RuntimeCheckError(
+            f"loading {module} failed (exit status {completed.returncode})"
+        ) from None
+    if "error" in result:
+        raise RuntimeCheckError(f"cannot load {module}: {result['error']}")
+    assets = {tuple(key) for key in result["assets"]}
+    edges = {(tuple(up), tuple(down)) for up, down in result["edges"]}
+    return assets, edges
+
+
+def compare(
+    graph: AssetGraph, assets: set[Key], edges: set[tuple[Key, Key]], definitions: SourceFile
+) -> list[Violation]:
+    """POL011 for every asset or edge found on one side only."""
+    violations: list[Violation] = []
+
+    def at_definitions(message: str, **keys) -> Violation:
+        return Violation(definitions, None, "POL011", message, line=1, column=1, **keys)
+
+    for key in sorted(assets - set(graph.assets)):
+        violations.append(
+            at_definitions(
+                f"Dagster has asset {key_string(key)}, which the static graph lacks", asset=key
+            )
+        )
+    for key in sorted(set(graph.assets) - assets):
+        asset = graph.assets[key]
+        violations.append(
+            Violation(
+                asset.file,
+                asset.decl.anchor,
+                "POL011",
+                f"asset {key_string(key)} is not in Dagster's definitions",
+                asset=key,
+            )
+        )
+    static_edges = {(edge.upstream, edge.downstream.key): edge for edge in graph.edges}
+    for up, down in sorted(edges - set(static_edges)):
+        message = (
+            f"Dagster has edge {key_string(up)} -> {key_string(down)}, which the static graph lacks"
+        )
+        asset = graph.assets.get(down)
+        if asset is None:
+            violations.append(at_definitions(message, asset=down, dependency=up))
+        else:
+            violations.append(
+                Violation(
+                    asset.file, asset.decl.anchor, "POL011", message, asset=down, dependency=up
+                )
+            )
+    for up, down in sorted(set(static_edges) - edges):
+        edge = static_edges[(up, down)]
+        violations.append(
+            Violation(
+                edge.downstream.file,
+                edge.reference.anchor,
+                "POL011",
+                f"edge {key_string(up)} -> {key_string(down)} is not in Dagster's graph",
+                asset=down,
+                dependency=up,
+            )
+        )
+    return violations
