@@ -44,13 +44,9 @@ def write_answers(project: Path, context: dict) -> None:
 
 def remove_unwanted_files(project: Path, context: dict) -> None:
     """Drop the optional files the answers said no to."""
-    if not _yes(context.get("ci_workflow", True)):
+    # Cookiecutter has already turned answers such as "no" or "n" into booleans.
+    if not context.get("ci_workflow", True):
         shutil.rmtree(project / ".github")
-
-
-def _yes(value: object) -> bool:
-    # A boolean variable arrives as True/False, or as text from the command line.
-    return value is True or str(value).strip().lower() in ("true", "yes", "y", "1")
 
 
 if __name__ == "__main__":
