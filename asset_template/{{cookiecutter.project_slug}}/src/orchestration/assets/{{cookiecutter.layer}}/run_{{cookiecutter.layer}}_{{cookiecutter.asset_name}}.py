@@ -1,0 +1,32 @@
+{%- set layer = cookiecutter.layer -%}
+{%- set name = cookiecutter.asset_name -%}
+{%- set deps = [] -%}
+{%- for item in cookiecutter.deps.split(",") if item.strip() -%}
+{%- set _ = deps.append(item.strip().split("/")) -%}
+{%- endfor -%}
+"""Asset ``{{ layer }}/{{ name }}`` (logic in ``core/{{ layer }}_{{ name }}.py``)."""
+
+import dagster as dg
+
+from core import {{ layer }}_{{ name }}
+from orchestration.utils import {% if layer == "bronze" %}BUILD_WHEN_MISSING, {% endif %}materialize_result
+
+
+@dg.asset(
+    key=["{{ layer }}", "{{ name }}"],
+    group_name="{{ layer }}",
+    description={{ cookiecutter.description | jsonify }},
+    kinds={"pandas", "parquet"},
+{%- if deps %}
+    deps=[
+{%- for dep_layer, dep_name in deps %}
+        dg.AssetKey(["{{ dep_layer }}", "{{ dep_name }}"]),
+{%- endfor %}
+    ],
+    automation_condition=dg.AutomationCondition.eager(),
+{%- else %}
+    automation_condition=BUILD_WHEN_MISSING,
+{%- endif %}
+)
+def {{ layer }}_{{ name }}_asset() -> dg.MaterializeResult:
+    return materialize_result(*{{ layer }}_{{ name }}.run())
