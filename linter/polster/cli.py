@@ -6,11 +6,25 @@ status 2 (wrong input) or 1 (the operation failed); never a traceback.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from polster import __version__
+from polster.assets import (
+    AssetCommandError,
+    NewAsset,
+    add_asset,
+    list_assets,
+    load_project,
+    name_problem,
+    remove_asset,
+    resolve_deps,
+)
 from polster.lint.cli import main as lint_main
+from polster.lint.config import ConfigError
+from polster.lint.model import LAYERS
+from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
 from polster.scaffold import InitRequest, ScaffoldError, init_project
 from polster.template import TemplateNotFoundError
 
@@ -24,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (ScaffoldError, TemplateNotFoundError) as error:
+    except (ScaffoldError, TemplateNotFoundError, AssetCommandError, ConfigError) as error:
         print(f"polster: error: {error}", file=sys.stderr)
         return getattr(error, "exit_code", 1)
     except KeyboardInterrupt:
@@ -70,6 +84,53 @@ def _build_parser() -> argparse.ArgumentParser:
 
     # Parsed by polster.lint.cli (see main); listed here for --help.
     commands.add_parser("lint", help="check the medallion rules (same as polster-lint)")
+
+    project_dir = argparse.ArgumentParser(add_help=False)
+    project_dir.add_argument(
+        "--project-dir",
+        type=Path,
+        default=Path.cwd(),
+        metavar="DIR",
+        help="the project (default: the one containing the current directory)",
+    )
+
+    add = commands.add_parser(
+        "add-asset",
+        parents=[project_dir],
+        help="add an asset whose upstreams follow the medallion rules",
+        description="Create src/core/<layer>_<name>.py, its Dagster asset and its test. "
+        "Missing options are asked for when a terminal is attached.",
+    )
+    add.add_argument("--layer", choices=LAYERS, help="layer of the new asset")
+    add.add_argument("--name", help="asset name, lowercase snake_case, without the layer")
+    add.add_argument(
+        "--deps",
+        metavar="A,B",
+        help="upstream assets, as names (customers) or keys (bronze/customers)",
+    )
+    add.add_argument("--description", default="", help="one-line description")
+    add.add_argument("--no-input", action="store_true", help="never prompt")
+    add.add_argument("--dry-run", action="store_true", help="show what would be created")
+    add.set_defaults(handler=_run_add_asset)
+
+    listing = commands.add_parser(
+        "list-assets", parents=[project_dir], help="the project's assets by layer"
+    )
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(handler=_run_list_assets)
+
+    remove = commands.add_parser(
+        "remove-asset",
+        parents=[project_dir],
+        help="remove an asset's files",
+        description="Delete the core module, the Dagster asset and the test of an asset. "
+        "Its stored table is left in place.",
+    )
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("--layer", choices=LAYERS, required=True)
+    remove.add_argument("--force", action="store_true", help="remove even if others depend on it")
+    remove.add_argument("--dry-run", action="store_true", help="show what would be removed")
+    remove.set_defaults(handler=_run_remove_asset)
     return parser
 
 
@@ -83,6 +144,78 @@ def _run_init(args: argparse.Namespace) -> int:
     print(f"  cd {_shown(project)}")
     print("  python run_polster.py          # materialize bronze -> silver -> gold")
     print("  python run_polster.py --ui     # ... and open the Dagster UI")
+    return 0
+
+
+def _run_add_asset(args: argparse.Namespace) -> int:
+    project = load_project(args.project_dir)
+    interactive = not args.no_input and has_terminal()
+
+    def missing(flag: str) -> AssetCommandError:
+        return AssetCommandError(
+            f"missing {flag} (no terminal to ask; pass it on the command line)"
+        )
+
+    if args.layer is None and not interactive:
+        raise missing("--layer")
+    layer = args.layer or ask_layer()
+    if args.name is None and not interactive:
+        raise missing("--name")
+    name = (
+        args.name if args.name is not None else ask_name(lambda n: name_problem(project, layer, n))
+    )
+    problem = name_problem(project, layer, name)
+    if problem:
+        raise AssetCommandError(problem)
+    if args.deps is not None:
+        deps = resolve_deps(project, layer, args.deps.split(","))
+    elif not project.upstream_layers(layer):
+        deps = ()
+    elif interactive:
+        choices = project.allowed_upstreams(layer)
+        if not choices:
+            layers = " or ".join(project.upstream_layers(layer))
+            raise AssetCommandError(f"there is no {layers} asset to depend on yet; add one first")
+        deps = tuple(ask_deps(layer, choices))
+    else:
+        raise missing("--deps")
+    asset = NewAsset(layer=layer, name=name, deps=deps, description=args.description.strip())
+    files = add_asset(project, asset, dry_run=args.dry_run)
+    verb = "Would create" if args.dry_run else "Created"
+    print(f"{verb} {layer}/{name}:")
+    for path in files:
+        print(f"  {path.relative_to(project.root)}")
+    for key in deps:
+        print(f"  edge {'/'.join(key)} -> {layer}/{name}")
+    if not args.dry_run:
+        print("Next:")
+        print(f"  python src/core/{layer}_{name}.py   # run its logic on its own")
+        print("  python run_polster.py   # or materialize everything, in dependency order")
+    return 0
+
+
+def _run_list_assets(args: argparse.Namespace) -> int:
+    rows = list_assets(load_project(args.project_dir))
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return 0
+    for layer in LAYERS:
+        members = [row for row in rows if row["layer"] == layer]
+        print(f"{layer} ({len(members)})")
+        for row in members:
+            upstream = f" <- {', '.join(row['upstream'])}" if row["upstream"] else ""
+            print(f"  {row['key']}{upstream}")
+            for path in row["files"].values():
+                print(f"      {path}")
+    return 0
+
+
+def _run_remove_asset(args: argparse.Namespace) -> int:
+    project = load_project(args.project_dir)
+    files = remove_asset(project, args.layer, args.name, force=args.force, dry_run=args.dry_run)
+    print(f"{'Would remove' if args.dry_run else 'Removed'} {args.layer}/{args.name}:")
+    for path in files:
+        print(f"  {path.relative_to(project.root)}")
     return 0
 
 

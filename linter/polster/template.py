@@ -2,8 +2,9 @@
 
 The template (``cookiecutter.json``, ``hooks/``, ``{{cookiecutter.project_slug}}/``) lives
 once, at the top of the repository, so that ``cookiecutter <repo>`` works without
-Polster. A wheel carries a copy under ``polster/_template`` (see ``pyproject.toml``); an
-editable install or a checkout uses the repository's own files.
+Polster; the asset template of ``add-asset`` is its ``asset_template/`` folder. A wheel
+carries a copy under ``polster/_template`` (see ``pyproject.toml``); an editable install
+or a checkout uses the repository's own files.
 """
 
 import importlib.util
@@ -30,11 +31,21 @@ def project_template_dir() -> Path:
     )
 
 
+def asset_template_dir() -> Path:
+    """The folder of the small template ``polster add-asset`` renders into a project."""
+    return project_template_dir() / "asset_template"
+
+
 @cache
-def template_hook(name: str) -> ModuleType:
-    """Import one of the template's hooks, to reuse its checks before cookiecutter runs."""
-    path = project_template_dir() / "hooks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"polster_template_{name}", path)
+def template_hook(name: str, template: str = "project") -> ModuleType:
+    """Import a template's hook (``template``: project or asset) to reuse its checks.
+
+    The hooks are plain Python with cookiecutter placeholders only in string constants,
+    so importing them gives their functions without running them.
+    """
+    folder = asset_template_dir() if template == "asset" else project_template_dir()
+    path = folder / "hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"polster_{template}_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
