@@ -30,6 +30,7 @@ def test_wheel_bundles_the_template_and_init_uses_it(tmp_path):
     assert "polster/_template/cookiecutter.json" in names
     assert "polster/_template/hooks/pre_gen_project.py" in names
     assert "polster/_template/{{cookiecutter.project_slug}}/run_polster.py" in names
+    assert "polster/_template/asset_template/hooks/pre_gen_project.py" in names
     assert not any(name.startswith(("tests/", "polster/_template/tests/")) for name in names)
 
     # PYTHONPATH puts the unpacked wheel ahead of the editable install of this checkout.
@@ -59,3 +60,21 @@ def test_wheel_bundles_the_template_and_init_uses_it(tmp_path):
     )
     assert from_checkout.returncode == 0, from_checkout.stderr
     assert tree_snapshot(tmp_path / "from_wheel") == tree_snapshot(site / "from_wheel")
+    added = run(
+        [
+            PYTHON,
+            "-m",
+            "polster",
+            "add-asset",
+            "--layer",
+            "bronze",
+            "--name",
+            "customers",
+            "--project-dir",
+            str(tmp_path / "from_wheel"),
+        ],
+        cwd=tmp_path,
+        env=env,
+    )
+    assert added.returncode == 0, added.stderr
+    assert (tmp_path / "from_wheel" / "src/core/bronze_customers.py").is_file()
