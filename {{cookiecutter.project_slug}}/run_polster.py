@@ -250,6 +250,9 @@ def serve_ui(host: str, port: int) -> int:
         ],
         "daemon": [sys.executable, "-m", "dagster._daemon", "run", "-w", str(WORKSPACE)],
     }
+    # Ctrl-C must stop the UI even when this script was started with SIGINT ignored (as
+    # background jobs of a non-interactive shell are), so both handlers are set here.
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     processes: dict[str, subprocess.Popen] = {}
     try:
