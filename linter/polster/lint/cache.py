@@ -89,7 +89,8 @@ class FactsCache:
             document = {"format": _FORMAT, "version": __version__, "files": self.entries}
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".lint.", suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as sink:
-                json.dump(document, sink, separators=(",", ":"))
+                # dumps + write: json.dump streams through the slow pure-Python encoder.
+                sink.write(json.dumps(document, separators=(",", ":")))
             os.replace(temporary, self.folder / _CACHE_FILE)
         except OSError:
             # A read-only checkout still lints; it just stays cold.
