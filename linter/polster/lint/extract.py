@@ -7,7 +7,9 @@ of multi-assets, graph assets) and leaves names it cannot see through as referen
 ``graph`` to resolve across modules.
 """
 
+import ast
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
@@ -29,8 +31,10 @@ DYNAMIC_GROUP = "<dynamic>"
 READ_TABLE = "core.storage.read_table"
 """The storage call whose table arguments are hidden data dependencies."""
 
-# Parameters Dagster fills itself rather than from an upstream asset.
+# Parameters Dagster fills itself rather than from an upstream asset. The context is the
+# first parameter when it has one of the names in _CONTEXT_NAMES.
 _NON_INPUT_PARAMETERS = {"context", "config"}
+_CONTEXT_NAMES = {"context", "_context", "context_", "_"}
 _NON_INPUT_ANNOTATIONS = re.compile(r"(Context|Config|Resource)$|^ResourceParam\b")
 
 _NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>POL\d{3}(?:\s*,\s*POL\d{3})*)", re.IGNORECASE)
@@ -64,14 +68,26 @@ def _extract(
     source: bytes, module: str, is_package: bool, with_positions: bool
 ) -> tuple[ModuleFacts, list[Position]]:
     facts = ModuleFacts(module=module, noqa=noqa_codes(source))
+    python_error, too_deep = _python_syntax_error(source)
+    if too_deep:
+        facts.syntax_error = python_error
+        return facts, []
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         message = error.message.strip().splitlines()[0] if error.message else "invalid syntax"
         facts.syntax_error = (message, Position(error.raw_line, error.raw_column + 1))
+        if message.startswith("tokenizer error") and python_error is not None:
+            # libcst places every tokenizer error at 1:1; CPython's points at the spot.
+            facts.syntax_error = python_error
         return facts, []
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        facts.syntax_error = (f"cannot read the file: {type(error).__name__}", Position(1, 1))
+    except (SyntaxError, LookupError, ValueError, RecursionError) as error:
+        # libcst reads the encoding declaration with ``tokenize`` (SyntaxError) and decodes
+        # with the codec it names (LookupError for one that is not a text encoding).
+        facts.syntax_error = python_error or (
+            f"cannot read the file: {type(error).__name__}",
+            Position(1, 1),
+        )
         return facts, []
     positions: list[Position] = []
     extractor = _ModuleExtractor(facts, module, is_package)
@@ -89,6 +105,35 @@ def _extract(
         facts.reads.clear()
         facts.syntax_error = ("the file is nested too deeply to analyse", Position(1, 1))
     return facts, positions
+
+
+def _python_syntax_error(source: bytes) -> tuple[tuple[str, Position] | None, bool]:
+    """CPython's syntax error for the file, if any, and whether it is nested too deeply.
+
+    libcst's native parser recurses once per nesting level: a few thousand nested
+    brackets or ``lambda``s overflow the stack and kill the process (a segfault, no
+    exception to catch), and far fewer already take minutes. CPython's parser refuses
+    such files in milliseconds (more than 200 nested brackets, or its own depth limit)
+    and Dagster could not import them either, so they never reach libcst. Other errors
+    are only used to place a finding once libcst has refused the file too: libcst's
+    grammar may be newer than the running Python's.
+    """
+    try:
+        with warnings.catch_warnings():  # invalid escapes and the like: not our business
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except (MemoryError, RecursionError):
+        return ("the file is nested too deeply to analyse", Position(1, 1)), True
+    except (SyntaxError, ValueError) as error:  # ValueError: null bytes, on older Pythons
+        message = getattr(error, "msg", None) or str(error) or "invalid syntax"
+        line, column = getattr(error, "lineno", None), getattr(error, "offset", None)
+        at = source.find(b"\0")
+        if line is None and at >= 0:  # CPython does not say where the null byte is
+            line = source.count(b"\n", 0, at) + 1
+            column = at - source.rfind(b"\n", 0, at)
+        position = Position(max(line or 1, 1), max(column or 1, 1))
+        return (message, position), "too many nested" in message
+    return None, False
 
 
 class _ModuleExtractor:
@@ -165,12 +210,14 @@ class _ModuleExtractor:
         self.constants[name] = value
         self.aliases.pop(name, None)
         if self._is_call_to(value, "AssetSpec"):
-            spec = self._spec(value, group=None, extra_deps=[], function=None)
-            if spec is not None:
-                self.facts.assets.append(spec)
-                self.facts.symbols[name] = Symbol(keys=(spec.key,) if spec.key else ())
-                return
-        key = self._literal_key(value)
+            # Not an asset by itself: the project loads its assets with
+            # load_assets_from_package_module, which skips AssetSpec objects (unless
+            # include_specs=True), so Dagster sees only a key for deps=[spec]. A spec
+            # becomes an asset when a multi-asset lists it in specs= (see _multi_asset).
+            options = _keywords(value.args, positional=("key",))
+            key = self._literal_key(options["key"]) if "key" in options else None
+        else:
+            key = self._literal_key(value)
         self.facts.symbols[name] = Symbol(keys=(key,) if key else ())
 
     # --- assets --------------------------------------------------------------------------
@@ -240,14 +287,21 @@ class _ModuleExtractor:
         shared = self._inputs(function, options)
         declared: list[AssetDecl] = []
         specs = options.get("specs")
+        if isinstance(specs, cst.Name) and specs.value in self.constants:
+            specs = self.constants[specs.value]
         if isinstance(specs, (cst.List, cst.Tuple)):
             for element in specs.elements:
                 value = element.value
                 if isinstance(value, cst.Name) and value.value in self.constants:
                     value = self.constants[value.value]
-                spec = self._spec(value, group, shared, function.name.value)
-                if spec is not None:
-                    declared.append(spec)
+                # Each spec has only its own deps: Dagster requires every input of a
+                # multi-asset with specs to be among them, and refuses ``deps=`` beside specs.
+                spec = self._spec(value, group, function.name.value)
+                # A spec the linter cannot read (imported, starred) still defines an asset:
+                # without a key it is reported (POL010) rather than silently missing.
+                declared.append(spec or self._unkeyed(value, function, group))
+        elif specs is not None:
+            declared.append(self._unkeyed(specs, function, group))
         outs = options.get("outs")
         if isinstance(outs, cst.Dict):
             for element in outs.elements:
@@ -276,13 +330,14 @@ class _ModuleExtractor:
                 )
         return declared
 
-    def _spec(
-        self,
-        call: cst.BaseExpression,
-        group: str | None,
-        extra_deps: list[Reference],
-        function: str | None,
-    ) -> AssetDecl | None:
+    def _unkeyed(
+        self, expression: cst.CSTNode, function: cst.FunctionDef, group: str | None
+    ) -> AssetDecl:
+        return AssetDecl(
+            key=None, anchor=self._anchor(expression), function=function.name.value, group=group
+        )
+
+    def _spec(self, call: cst.BaseExpression, group: str | None, function: str) -> AssetDecl | None:
         if not self._is_call_to(call, "AssetSpec"):
             return None
         options = _keywords(call.args, positional=("key",))
@@ -294,7 +349,7 @@ class _ModuleExtractor:
             function=function,
             group=self._group(options) if "group_name" in options else group,
             group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
-            deps=[*deps, *extra_deps],
+            deps=deps,
         )
 
     def _group(self, options: dict[str, cst.BaseExpression]) -> str | None:
@@ -499,9 +554,16 @@ def _keywords(
 
 
 def _parameters(parameters: cst.Parameters) -> Iterator[cst.Param]:
-    yield from parameters.posonly_params
-    yield from parameters.params
-    yield from parameters.kwonly_params
+    """The parameters Dagster can read as asset inputs.
+
+    Dagster maps only positional-or-keyword parameters to upstream assets (keyword-only
+    and positional-only ones are not asset inputs), and takes a first parameter named
+    like the context (``context``, ``_context``, ``context_``, ``_``) for the context.
+    """
+    inputs = list(parameters.params)
+    if not parameters.posonly_params and inputs and inputs[0].name.value in _CONTEXT_NAMES:
+        inputs = inputs[1:]
+    yield from inputs
 
 
 def _dotted(node: cst.BaseExpression) -> str:
