@@ -23,7 +23,7 @@ from polster.lint.model import AssetDecl, ModuleFacts, Position, Reference, Symb
 
 CACHE_DIR = ".polster_cache"
 _CACHE_FILE = "lint.json"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def content_hash(source: bytes) -> str:
@@ -70,6 +70,19 @@ class FactsCache:
     def store(self, key: str, signature, digest: str, facts: ModuleFacts) -> None:
         self.entries[key] = {"stat": signature, "hash": digest, "facts": _facts_to_json(facts)}
         self.changed = True
+
+    def positions(self, key: str) -> list[Position] | None:
+        """Anchor positions computed on an earlier run for the file's cached content."""
+        entry = self.entries.get(key)
+        if entry is None or "positions" not in entry:
+            return None
+        return [Position(line, column) for line, column in entry["positions"]]
+
+    def store_positions(self, key: str, positions: list[Position]) -> None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            entry["positions"] = [[p.line, p.column] for p in positions]
+            self.changed = True
 
     def keep_only(self, keys: set[str]) -> None:
         stale = set(self.entries) - keys

@@ -8,9 +8,8 @@ import difflib
 from dataclasses import dataclass
 
 from polster.lint.config import LintConfig
-from polster.lint.extract import DYNAMIC_GROUP
 from polster.lint.graph import AssetGraph, Edge
-from polster.lint.model import LAYERS, Key, ModuleFacts, key_string, layer_rank
+from polster.lint.model import DYNAMIC_GROUP, LAYERS, Key, ModuleFacts, key_string, layer_rank
 from polster.lint.project import SourceFile
 
 

@@ -1,19 +1,17 @@
 """Lint a project: read its files, build the graph, check it, place and filter findings."""
 
-import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from polster.lint.cache import FactsCache, content_hash, stat_signature
 from polster.lint.checks import Violation, check_all
 from polster.lint.config import LintConfig
-from polster.lint.extract import anchor_positions, extract
 from polster.lint.graph import AssetGraph, build_graph
 from polster.lint.model import Finding, ModuleFacts, Position, key_string
 from polster.lint.project import SourceFile, discover
+from polster.lint.reads import extract_reads, read_positions
 from polster.lint.runtime import compare, runtime_graph
 
 _FILES_PER_WORKER = 300
@@ -45,16 +43,16 @@ def lint_project(
     if cache is not None:
         cache.load()
     modules = collect_facts(files, cache, jobs)
-    if cache is not None:
-        cache.keep_only({file.relative for file in files})
-        cache.save()
     graph = build_graph(modules)
     violations = check_all(graph, modules, config)
     if check_runtime:
         violations += _runtime_differences(root, config, graph)
     if only is not None:
         violations = [v for v in violations if v.file.path.resolve() in only]
-    findings = place_and_filter(violations, modules, config)
+    findings = place_and_filter(violations, modules, config, cache)
+    if cache is not None:
+        cache.keep_only({file.relative for file in files})
+        cache.save()
     return LintResult(findings=findings, graph=graph, modules=modules)
 
 
@@ -102,6 +100,10 @@ def _parse_all(files: list[SourceFile], jobs: int | None) -> list[tuple]:
     workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // _FILES_PER_WORKER))
     if workers <= 1:
         return [_parse_one(file) for file in files]
+    # Imported here: a warm run parses a file or two and never starts a worker.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     chunk = max(1, len(files) // (workers * 4))
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -115,7 +117,11 @@ def _parse_one(file: SourceFile) -> tuple[ModuleFacts, tuple[int, int] | None, s
         facts = ModuleFacts(module=file.module)
         facts.syntax_error = ("cannot read the file", Position(1, 1))
         return facts, signature, None
-    return extract(source, file.module, file.is_package), signature, content_hash(source)
+    if file.is_asset_module:
+        from polster.lint.extract import extract as reader  # libcst: imported when needed
+    else:
+        reader = extract_reads
+    return reader(source, file.module, file.is_package), signature, content_hash(source)
 
 
 def _read(file: SourceFile) -> bytes | None:
@@ -125,14 +131,30 @@ def _read(file: SourceFile) -> bytes | None:
         return None
 
 
-def positions_of(file: SourceFile) -> list[Position]:
-    return anchor_positions(file.path.read_bytes(), file.module, file.is_package)
+def positions_of(file: SourceFile, cache: FactsCache | None = None) -> list[Position]:
+    """Where each anchor of the file is; from the cache when it was computed before.
+
+    Only files with findings get here, but a project that keeps a few known findings
+    (silenced or not) would otherwise pay a re-parse with position metadata every run.
+    """
+    cached = cache.positions(file.relative) if cache is not None else None
+    if cached is not None:
+        return cached
+    if file.is_asset_module:
+        from polster.lint.extract import anchor_positions as locate
+    else:
+        locate = read_positions
+    positions = locate(file.path.read_bytes(), file.module, file.is_package)
+    if cache is not None:
+        cache.store_positions(file.relative, positions)
+    return positions
 
 
 def place_and_filter(
     violations: list[Violation],
     modules: list[tuple[SourceFile, ModuleFacts]],
     config: LintConfig,
+    cache: FactsCache | None = None,
 ) -> list[Finding]:
     """Give each violation its line and column, then apply select/ignore and ``noqa``."""
     facts_of = {file.path: facts for file, facts in modules}
@@ -145,7 +167,7 @@ def place_and_filter(
         line, column = violation.line, violation.column
         if violation.anchor is not None:
             if violation.file.path not in positions:
-                positions[violation.file.path] = positions_of(violation.file)
+                positions[violation.file.path] = positions_of(violation.file, cache)
             position = positions[violation.file.path][violation.anchor]
             line, column = position.line, position.column
         facts = facts_of.get(violation.file.path)

@@ -7,37 +7,29 @@ of multi-assets, graph assets) and leaves names it cannot see through as referen
 ``graph`` to resolve across modules.
 """
 
-import ast
 import re
-import warnings
 from collections.abc import Iterator, Sequence
+from itertools import accumulate
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from polster.lint.model import (
+    DYNAMIC_GROUP,
     AssetDecl,
     Key,
     ModuleFacts,
     Position,
     Reference,
     Symbol,
-    TableRead,
 )
-
-DYNAMIC_GROUP = "<dynamic>"
-"""Stands for a ``group_name`` computed at run time, which the linter cannot compare."""
-
-READ_TABLE = "core.storage.read_table"
-"""The storage call whose table arguments are hidden data dependencies."""
+from polster.lint.noqa import noqa_codes
+from polster.lint.reads import syntax_error
 
 # Parameters Dagster fills itself rather than from an upstream asset. The context is the
 # first parameter when it has one of the names in _CONTEXT_NAMES.
 _NON_INPUT_PARAMETERS = {"context", "config"}
 _CONTEXT_NAMES = {"context", "_context", "context_", "_"}
 _NON_INPUT_ANNOTATIONS = re.compile(r"(Context|Config|Resource)$|^ResourceParam\b")
-
-_NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>POL\d{3}(?:\s*,\s*POL\d{3})*)", re.IGNORECASE)
 
 
 def extract(source: bytes, module: str, is_package: bool = False) -> ModuleFacts:
@@ -50,33 +42,21 @@ def anchor_positions(source: bytes, module: str, is_package: bool = False) -> li
     return _extract(source, module, is_package, with_positions=True)[1]
 
 
-def noqa_codes(source: bytes) -> dict[int, frozenset[str]]:
-    """Line number -> the POL codes a ``# noqa: POLxxx`` comment on that line silences."""
-    result: dict[int, frozenset[str]] = {}
-    if b"noqa" not in source:
-        return result
-    text = source.decode("utf-8", errors="replace")
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _NOQA.search(line)
-        if match:
-            codes = re.split(r"\s*,\s*", match.group("codes").upper())
-            result[number] = frozenset(codes)
-    return result
-
-
 def _extract(
     source: bytes, module: str, is_package: bool, with_positions: bool
 ) -> tuple[ModuleFacts, list[Position]]:
     facts = ModuleFacts(module=module, noqa=noqa_codes(source))
-    python_error, too_deep = _python_syntax_error(source)
-    if too_deep:
-        facts.syntax_error = python_error
-        return facts, []
+    if _unusually_nested(source):
+        python_error = syntax_error(source)
+        if python_error is not None:
+            facts.syntax_error = python_error
+            return facts, []
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         message = error.message.strip().splitlines()[0] if error.message else "invalid syntax"
         facts.syntax_error = (message, Position(error.raw_line, error.raw_column + 1))
+        python_error = syntax_error(source)
         if message.startswith("tokenizer error") and python_error is not None:
             # libcst places every tokenizer error at 1:1; CPython's points at the spot.
             facts.syntax_error = python_error
@@ -84,7 +64,7 @@ def _extract(
     except (SyntaxError, LookupError, ValueError, RecursionError) as error:
         # libcst reads the encoding declaration with ``tokenize`` (SyntaxError) and decodes
         # with the codec it names (LookupError for one that is not a text encoding).
-        facts.syntax_error = python_error or (
+        facts.syntax_error = syntax_error(source) or (
             f"cannot read the file: {type(error).__name__}",
             Position(1, 1),
         )
@@ -92,8 +72,11 @@ def _extract(
     positions: list[Position] = []
     extractor = _ModuleExtractor(facts, module, is_package)
     try:
-        extractor.run(tree, scan_reads=b"read_table" in source)
+        extractor.run(tree)
         if with_positions:
+            # Imported here: position metadata is only needed where a finding is reported.
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
             wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
             ranges = wrapper.resolve(PositionProvider)
             positions = [
@@ -107,33 +90,30 @@ def _extract(
     return facts, positions
 
 
-def _python_syntax_error(source: bytes) -> tuple[tuple[str, Position] | None, bool]:
-    """CPython's syntax error for the file, if any, and whether it is nested too deeply.
+_BRACKETS = b"()[]{}"
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in _BRACKETS)
+_BRACKET_STEP = {ord("("): 1, ord("["): 1, ord("{"): 1, ord(")"): -1, ord("]"): -1, ord("}"): -1}
+_SCREEN_DEPTH = 50
+
+
+def _unusually_nested(source: bytes) -> bool:
+    """Whether CPython's parser should screen the file before libcst sees it.
 
     libcst's native parser recurses once per nesting level: a few thousand nested
-    brackets or ``lambda``s overflow the stack and kill the process (a segfault, no
-    exception to catch), and far fewer already take minutes. CPython's parser refuses
-    such files in milliseconds (more than 200 nested brackets, or its own depth limit)
-    and Dagster could not import them either, so they never reach libcst. Other errors
-    are only used to place a finding once libcst has refused the file too: libcst's
-    grammar may be newer than the running Python's.
+    brackets or ``lambda``s overflow its stack and kill the process (a segfault, no
+    exception to catch). CPython's parser refuses such files in milliseconds, and
+    Dagster could not import them either. Screening every file would cost a second
+    parse, so only files with deep brackets, many lambdas or ``not``s, or very long
+    lines (where such chains hide) are screened.
     """
-    try:
-        with warnings.catch_warnings():  # invalid escapes and the like: not our business
-            warnings.simplefilter("ignore")
-            ast.parse(source)
-    except (MemoryError, RecursionError):
-        return ("the file is nested too deeply to analyse", Position(1, 1)), True
-    except (SyntaxError, ValueError) as error:  # ValueError: null bytes, on older Pythons
-        message = getattr(error, "msg", None) or str(error) or "invalid syntax"
-        line, column = getattr(error, "lineno", None), getattr(error, "offset", None)
-        at = source.find(b"\0")
-        if line is None and at >= 0:  # CPython does not say where the null byte is
-            line = source.count(b"\n", 0, at) + 1
-            column = at - source.rfind(b"\n", 0, at)
-        position = Position(max(line or 1, 1), max(column or 1, 1))
-        return (message, position), "too many nested" in message
-    return None, False
+    if source.count(b"lambda") > _SCREEN_DEPTH or source.count(b"not ") > 2 * _SCREEN_DEPTH:
+        return True
+    if max(map(len, source.split(b"\n")), default=0) > 1_000:
+        return True
+    brackets = source.translate(None, _NOT_BRACKETS)
+    if len(brackets) <= _SCREEN_DEPTH:
+        return False
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets))) > _SCREEN_DEPTH
 
 
 class _ModuleExtractor:
@@ -148,7 +128,7 @@ class _ModuleExtractor:
 
     # --- walking -------------------------------------------------------------------------
 
-    def run(self, tree: cst.Module, scan_reads: bool) -> None:
+    def run(self, tree: cst.Module) -> None:
         self.tree = tree
         for statement in tree.body:
             if isinstance(statement, cst.SimpleStatementLine):
@@ -156,8 +136,6 @@ class _ModuleExtractor:
                     self._simple_statement(small)
             elif isinstance(statement, cst.FunctionDef):
                 self._function(statement)
-        if scan_reads:
-            self._collect_reads(tree)
 
     def _simple_statement(self, statement: cst.BaseSmallStatement) -> None:
         if isinstance(statement, cst.Import):
@@ -437,25 +415,6 @@ class _ModuleExtractor:
         return Reference(text=self._code(expression), anchor=self._anchor(expression))
 
     # --- hidden reads --------------------------------------------------------------------
-
-    def _collect_reads(self, tree: cst.Module) -> None:
-        extractor = self
-
-        class _Calls(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                if extractor._qualify(node.func) == READ_TABLE:
-                    extractor._read(node)
-
-        tree.visit(_Calls())
-
-    def _read(self, call: cst.Call) -> None:
-        options = _keywords(call.args, positional=("layer", "name"))
-        layer = self._literal_string(options.get("layer"))
-        name = self._literal_string(options.get("name"))
-        key = (layer, name) if layer is not None and name is not None else None
-        self.facts.reads.append(
-            TableRead(key=key, text=self._code(call), anchor=self._anchor(call))
-        )
 
     # --- expressions ---------------------------------------------------------------------
 

@@ -8,6 +8,9 @@ Key = tuple[str, ...]
 LAYERS = ("bronze", "silver", "gold")
 """The medallion layers, upstream first."""
 
+DYNAMIC_GROUP = "<dynamic>"
+"""Stands for a ``group_name`` computed at run time, which the linter cannot compare."""
+
 
 def key_string(key: Key) -> str:
     """Dagster's user-facing form of a key: its parts joined with ``/``."""

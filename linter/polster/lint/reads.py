@@ -1,0 +1,154 @@
+"""Find the hidden reads of a core module: its ``read_table("<layer>", "<name>")`` calls.
+
+Core modules hold plain Python logic; the only fact the linter needs from them is which
+tables they read through the storage API, however ``read_table`` was imported or
+aliased. CPython's own ``ast`` parser answers that about ten times faster than libcst
+and reports positions directly, so core modules never go through libcst: on a large
+project this halves the parsing a cold run must do. Asset modules, where declarations
+take many forms, are read with libcst (``extract``).
+"""
+
+import ast
+import warnings
+
+from polster.lint.model import ModuleFacts, Position, TableRead
+from polster.lint.noqa import noqa_codes
+
+READ_TABLE = "core.storage.read_table"
+"""The storage call whose table arguments are hidden data dependencies."""
+
+
+def extract_reads(source: bytes, module: str, is_package: bool = False) -> ModuleFacts:
+    """The facts of a core module: its table reads, noqa comments, or its syntax error."""
+    return _extract_reads(source, module, is_package)[0]
+
+
+def read_positions(source: bytes, module: str, is_package: bool = False) -> list[Position]:
+    """The position of each read found by ``extract_reads`` (its anchors), in order."""
+    return _extract_reads(source, module, is_package)[1]
+
+
+def syntax_error(source: bytes) -> tuple[str, Position] | None:
+    """CPython's verdict on the file: None when it parses, else the message and position."""
+    try:
+        _parse(source)
+    except (MemoryError, RecursionError):
+        return ("the file is nested too deeply to analyse", Position(1, 1))
+    except (SyntaxError, ValueError) as error:  # ValueError: null bytes, on older Pythons
+        return _located(error, source)
+    return None
+
+
+def _extract_reads(
+    source: bytes, module: str, is_package: bool
+) -> tuple[ModuleFacts, list[Position]]:
+    facts = ModuleFacts(module=module, noqa=noqa_codes(source))
+    try:
+        tree = _parse(source)
+    except (MemoryError, RecursionError):
+        facts.syntax_error = ("the file is nested too deeply to analyse", Position(1, 1))
+        return facts, []
+    except (SyntaxError, ValueError) as error:
+        facts.syntax_error = _located(error, source)
+        return facts, []
+    if b"read_table" not in source:
+        return facts, []
+    package = module if is_package else module.rpartition(".")[0]
+    imports: list[ast.Import | ast.ImportFrom] = []
+    calls: list[ast.Call] = []
+    for node in ast.walk(tree):  # one walk: imports (anywhere) and every call
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(node)
+    aliases = _aliases(imports, package)
+    reads = sorted(
+        (call for call in calls if _qualify(call.func, aliases, module) == READ_TABLE),
+        key=lambda call: (call.lineno, call.col_offset),
+    )
+    lines = source.splitlines()
+    positions: list[Position] = []
+    for anchor, call in enumerate(reads):
+        layer, name = _table_arguments(call)
+        if layer is not None and name is not None:
+            facts.reads.append(TableRead(key=(layer, name), text="", anchor=anchor))
+        else:  # the source text is only shown for reads that cannot be resolved
+            code = ast.get_source_segment(source.decode("utf-8", "replace"), call) or ""
+            facts.reads.append(TableRead(key=None, text=" ".join(code.split()), anchor=anchor))
+        positions.append(_position(lines, call.lineno, call.col_offset))
+    return facts, positions
+
+
+def _parse(source: bytes) -> ast.Module:
+    with warnings.catch_warnings():  # invalid escape sequences and the like: not ours
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
+def _aliases(imports: list[ast.Import | ast.ImportFrom], package: str) -> dict[str, str]:
+    """Local name -> dotted name, from the module's imports."""
+    aliases: dict[str, str] = {}
+    for node in imports:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    aliases[top] = top
+            continue
+        base = _import_base(node, package)
+        if base is None:
+            continue
+        for alias in node.names:
+            if alias.name != "*":
+                qualified = f"{base}.{alias.name}" if base else alias.name
+                aliases[alias.asname or alias.name] = qualified
+    return aliases
+
+
+def _import_base(node: ast.ImportFrom, package: str) -> str | None:
+    if not node.level:
+        return node.module or ""
+    parts = package.split(".") if package else []
+    if node.level - 1 > len(parts):
+        return None
+    base = parts[: len(parts) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def _qualify(node: ast.expr, aliases: dict[str, str], module: str) -> str | None:
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id, f"{module}.{node.id}")
+    if isinstance(node, ast.Attribute):
+        base = _qualify(node.value, aliases, module)
+        return f"{base}.{node.attr}" if base is not None else None
+    return None
+
+
+def _table_arguments(call: ast.Call) -> tuple[str | None, str | None]:
+    values: dict[str, ast.expr] = dict(zip(("layer", "name"), call.args, strict=False))
+    values.update({keyword.arg: keyword.value for keyword in call.keywords if keyword.arg})
+    return _string(values.get("layer")), _string(values.get("name"))
+
+
+def _string(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _position(lines: list[bytes], line: int, byte_offset: int) -> Position:
+    """ast columns count UTF-8 bytes; findings count characters, from 1."""
+    prefix = lines[line - 1][:byte_offset] if 0 < line <= len(lines) else b""
+    return Position(line, len(prefix.decode("utf-8", "replace")) + 1)
+
+
+def _located(error: Exception, source: bytes) -> tuple[str, Position]:
+    message = getattr(error, "msg", None) or str(error) or "invalid syntax"
+    line, column = getattr(error, "lineno", None), getattr(error, "offset", None)
+    at = source.find(b"\0")
+    if line is None and at >= 0:  # CPython does not say where a null byte is
+        line = source.count(b"\n", 0, at) + 1
+        column = at - source.rfind(b"\n", 0, at)
+    return message, Position(max(line or 1, 1), max(column or 1, 1))
