@@ -49,16 +49,6 @@ def transform(**upstreams: pd.DataFrame) -> pd.DataFrame:
     """
     frames = [frame.assign(source_table=table) for table, frame in upstreams.items()]
     return pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
-
-
-def run() -> tuple[pd.DataFrame, str]:
-    """Read the upstream tables, transform them and store ``{{ layer }}/{{ name }}``."""
-    table = transform(
-{%- for dep_layer, dep_name in deps %}
-        {{ dep_layer }}_{{ dep_name }}=read_table("{{ dep_layer }}", "{{ dep_name }}"),
-{%- endfor %}
-    )
-    return table, write_table(table, "{{ layer }}", "{{ name }}")
 {% else %}
 
 def transform(**upstreams: pd.DataFrame) -> pd.DataFrame:
@@ -72,10 +62,11 @@ def transform(**upstreams: pd.DataFrame) -> pd.DataFrame:
             "rows": [len(frame) for frame in upstreams.values()],
         }
     )
-
+{% endif %}
+{%- if layer != "bronze" %}
 
 def run() -> tuple[pd.DataFrame, str]:
-    """Read the upstream tables, aggregate them and store ``{{ layer }}/{{ name }}``."""
+    """Read the upstream tables, transform them and store ``{{ layer }}/{{ name }}``."""
     table = transform(
 {%- for dep_layer, dep_name in deps %}
         {{ dep_layer }}_{{ dep_name }}=read_table("{{ dep_layer }}", "{{ dep_name }}"),
