@@ -1,4 +1,11 @@
-"""The storage API on the local backend, and the settings that choose a backend."""
+"""The storage API on the local backend, the settings that choose a backend, and the parts
+of the ADLS backend that need no storage service (its set-up and how its failures read).
+
+The ADLS backend itself is tested against the Azurite emulator in Polster's own tests.
+"""
+
+import socket
+import traceback
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -8,6 +15,7 @@ from core import storage
 from core.settings import AdlsStorageSettings, SettingsError, load_settings
 from core.storage import (
     InvalidTableError,
+    StorageError,
     TableNotFoundError,
     read_table,
     table_exists,
@@ -108,3 +116,91 @@ def test_env_file_is_read_and_environment_wins(monkeypatch, tmp_path):
     assert load_settings(env_file).data_dir.name == "from_file"
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "from_env"))
     assert load_settings(env_file).data_dir == tmp_path / "from_env"
+
+
+# --- ADLS without a storage service -------------------------------------------------------
+
+ADLS_SECRET = "c2VjcmV0LWtleS12YWx1ZS1ub3QtcmVhbA=="  # base64, so the SDK can sign with it
+
+
+@pytest.fixture
+def adls_env(monkeypatch):
+    """ADLS settings in the environment, with every ADLS variable set (.env may have some)."""
+    values = {
+        "STORAGE_BACKEND": "adls",
+        "ADLS_ACCOUNT_NAME": "",
+        "ADLS_CONTAINER": "lake",
+        "ADLS_BASE_PATH": "",
+        "ADLS_ACCOUNT_KEY": "",
+        "ADLS_CONNECTION_STRING": "",
+        "ADLS_BLOB_ENDPOINT": "",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_blob_endpoint_is_read_and_checked(adls_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("ADLS_ACCOUNT_NAME", "devstoreaccount1")
+    monkeypatch.setenv("ADLS_BLOB_ENDPOINT", "http://127.0.0.1:10000/devstoreaccount1/")
+    settings = load_settings(tmp_path / "no.env")
+    assert settings.blob_endpoint == "http://127.0.0.1:10000/devstoreaccount1"
+    sas = f"https://acct.blob.core.windows.net/?sv=2024-08-04&sig={ADLS_SECRET}"
+    for bad in ("127.0.0.1:10000", "ftp://acct.example.com", sas):
+        monkeypatch.setenv("ADLS_BLOB_ENDPOINT", bad)
+        with pytest.raises(SettingsError, match="ADLS_BLOB_ENDPOINT") as error:
+            load_settings(tmp_path / "no.env")
+        assert ADLS_SECRET not in str(error.value)
+
+
+def test_adls_without_key_or_connection_string_uses_default_azure_credential():
+    from azure.identity.aio import DefaultAzureCredential
+
+    settings = AdlsStorageSettings(container="lake", base_path="", account_name="acct")
+    client = storage._service_client(settings)
+    assert isinstance(client.credential, DefaultAzureCredential)
+    assert client.url == "https://acct.blob.core.windows.net/"
+
+
+def test_adls_account_key_is_used_at_the_blob_endpoint():
+    settings = AdlsStorageSettings(
+        container="lake",
+        base_path="",
+        account_name="devstoreaccount1",
+        account_key=ADLS_SECRET,
+        blob_endpoint="http://127.0.0.1:10000/devstoreaccount1",
+    )
+    client = storage._service_client(settings)
+    assert client.url == "http://127.0.0.1:10000/devstoreaccount1/"
+    assert client.credential.account_name == "devstoreaccount1"
+
+
+def test_unreachable_adls_fails_in_one_line_without_secret(adls_env, monkeypatch):
+    # One attempt instead of four keeps this fast; the retries are timed against Azurite.
+    monkeypatch.setitem(storage._CLIENT_OPTIONS, "retry_total", 0)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    connection_string = (
+        f"DefaultEndpointsProtocol=http;AccountName=acct;AccountKey={ADLS_SECRET};"
+        f"BlobEndpoint=http://127.0.0.1:{port}/acct;"
+    )
+    monkeypatch.setenv("ADLS_CONNECTION_STRING", connection_string)
+
+    with pytest.raises(StorageError) as caught:
+        write_table(SAMPLE, "bronze", "orders")
+
+    error = caught.value
+    assert str(error).startswith(
+        "cannot write table bronze/orders (abfs://lake/bronze/orders.parquet): "
+        f"endpoint unreachable: no answer from http://127.0.0.1:{port} "
+    )
+    assert error.__cause__ is None and error.__context__ is None
+    shown = repr(error) + "".join(traceback.format_exception(error))
+    assert ADLS_SECRET not in shown and connection_string not in shown
+
+
+def test_malformed_connection_string_is_named_not_shown(adls_env, monkeypatch):
+    monkeypatch.setenv("ADLS_CONNECTION_STRING", f"AccountKey {ADLS_SECRET}")
+    with pytest.raises(SettingsError, match="ADLS_CONNECTION_STRING") as caught:
+        write_table(SAMPLE, "bronze", "orders")
+    assert ADLS_SECRET not in "".join(traceback.format_exception(caught.value))

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from decouple import Config, RepositoryEmpty, RepositoryEnv
 
@@ -41,6 +42,10 @@ class AdlsStorageSettings:
     Credentials, in order of preference: a connection string (emulators, SAS tokens), an
     account key, or neither, in which case Azure's ``DefaultAzureCredential`` chain
     (environment, managed identity, ``az login``) is used.
+
+    ``blob_endpoint`` replaces the public endpoint ``https://<account>.blob.core.windows.net``
+    when a key or ``DefaultAzureCredential`` is used: an emulator, a sovereign cloud or a
+    private endpoint. A connection string names its own endpoint, so it is ignored there.
     """
 
     container: str
@@ -48,6 +53,7 @@ class AdlsStorageSettings:
     account_name: str | None
     account_key: str | None = field(default=None, repr=False)
     connection_string: str | None = field(default=None, repr=False)
+    blob_endpoint: str | None = None
 
 
 StorageSettings = LocalStorageSettings | AdlsStorageSettings
@@ -90,13 +96,32 @@ def _adls_settings(read: Reader) -> AdlsStorageSettings:
     base_path = read("ADLS_BASE_PATH").strip("/")
     if base_path and any(part in ("", ".", "..") for part in base_path.split("/")):
         raise SettingsError(f"ADLS_BASE_PATH {base_path!r} must be a plain folder path")
+    blob_endpoint = read("ADLS_BLOB_ENDPOINT").rstrip("/")
+    if blob_endpoint:
+        _check_blob_endpoint(blob_endpoint)
     return AdlsStorageSettings(
         container=container,
         base_path=base_path,
         account_name=account_name or None,
         account_key=read("ADLS_ACCOUNT_KEY") or None,
         connection_string=connection_string or None,
+        blob_endpoint=blob_endpoint or None,
     )
+
+
+def _check_blob_endpoint(endpoint: str) -> None:
+    # The endpoint is not a secret: it is shown in error messages. A SAS token in its query
+    # would be, so it is refused here; SAS tokens belong in ADLS_CONNECTION_STRING.
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            "ADLS_BLOB_ENDPOINT must be a URL such as https://<account>.blob.core.windows.net"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise SettingsError(
+            "ADLS_BLOB_ENDPOINT must not carry a query or credentials; "
+            "put a SAS token in ADLS_CONNECTION_STRING instead"
+        )
 
 
 def _reader(env_file: Path) -> Reader:

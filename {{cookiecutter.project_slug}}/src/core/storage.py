@@ -6,23 +6,28 @@ A table is stored at ``<root>/<layer>/<name>.parquet``, where the root is ``DATA
 locally and ``abfs://<container>/<base_path>`` on ADLS.
 
 Writes are all-or-nothing. Locally the parquet file is written next to its destination
-and renamed over it, so a crash mid-write leaves the previous version intact. On ADLS a
-blob only becomes visible when its upload is committed, which gives readers the same
-guarantee.
+and renamed over it, so a crash mid-write leaves the previous version intact. On ADLS the
+table is serialized in memory first and then sent in one upload; Azure makes the new blob
+visible only once the upload is complete (one Put Blob, or Put Block List after every
+block of a large file), so readers see the old table or the new one, never part of one,
+and a failed or killed upload leaves the old one in place.
 """
 
 import os
 import re
+import socket
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from core.settings import AdlsStorageSettings, LocalStorageSettings, load_settings
+from core.settings import AdlsStorageSettings, LocalStorageSettings, SettingsError, load_settings
 
 LAYERS = ("bronze", "silver", "gold")
 
@@ -141,46 +146,265 @@ class _LocalBackend:
         return destination.as_uri()
 
 
+# --- Azure Data Lake Storage --------------------------------------------------------------
+
+ADLS_RETRIES = 3
+"""How often a failed request is tried again: connection errors, timeouts, HTTP 408 and 5xx.
+
+The waits grow (``0.5 + 1.5 ** n`` seconds: about 2, 2.8 and 3.9 s), so a service that is
+briefly overloaded gets time to recover, while an unreachable endpoint is reported after
+about 10 s instead of the Azure SDK's default of over a minute (waits of 15, 18 and 24 s).
+An answer such as "wrong key" or "no such blob" is final and is not retried.
+"""
+
+ADLS_CONNECT_TIMEOUT_SECONDS = 3
+"""Longest wait for a connection to open, per attempt (the SDK's default is 20 s)."""
+
+ADLS_READ_TIMEOUT_SECONDS = 20
+"""Longest silence from the service while waiting for its answer, per attempt (SDK: 60 s).
+
+The clock starts once a request has been sent in full, so a slow upload is not cut short.
+"""
+
+_CLIENT_OPTIONS = {
+    "retry_total": ADLS_RETRIES,
+    "initial_backoff": 0.5,
+    "increment_base": 1.5,
+    "random_jitter_range": 0.25,
+    "connection_timeout": ADLS_CONNECT_TIMEOUT_SECONDS,
+    "read_timeout": ADLS_READ_TIMEOUT_SECONDS,
+}
+"""Keyword arguments of the Azure Blob client: its retry policy and transport read them."""
+
+# Error codes of a request the service refused for its credentials. Azure answers a wrong
+# key with AuthenticationFailed; the Azurite emulator with AuthorizationFailure, which Azure
+# also uses when its firewall turns the caller away.
+_AUTHENTICATION_CODES = {
+    "AuthenticationFailed",
+    "AuthorizationFailure",
+    "InvalidAuthenticationInfo",
+}
+
+# A 404 with one of these codes means the table is not there; any other 404 (Azurite's
+# ResourceNotFound for an account it does not know, say) is an error, not a missing table.
+_MISSING_BLOB_CODES = {"BlobNotFound", "ContainerNotFound"}
+
+_T = TypeVar("_T")
+
+
 class _AdlsBackend:
+    """Tables as blobs in one container, through adlfs, with bounded and explained failures.
+
+    adlfs is the filesystem (the ``abfs://`` URIs are adlfs paths, which pandas and pyarrow
+    read as well), but some of its defaults do not suit a pipeline, and this class works
+    around them:
+
+    * adlfs builds its Azure client with the SDK's retry and timeout defaults and passes
+      none of its own arguments on to it (https://github.com/fsspec/adlfs/issues/502). It
+      is given a client configured here instead: bounded retries, short timeouts, and the
+      endpoint from ``ADLS_BLOB_ENDPOINT`` (adlfs can only build ``https://`` endpoints).
+    * A file opened for writing commits whatever it holds when it is closed, also when an
+      exception closes it on leaving a ``with`` block: half a table would be published.
+      Tables are serialized in memory and sent with one ``pipe_file`` (one upload) instead.
+    * Its ``exists``/``isfile`` answer False on any error, and its ``mkdir`` reports every
+      failure as an invalid container name. Those two questions go to the client directly,
+      so that a wrong key is reported as such, not as a missing table.
+    """
+
     def __init__(self, settings: AdlsStorageSettings) -> None:
         # Imported here: the Azure SDK takes a while to import and local runs never need it.
         from adlfs import AzureBlobFileSystem
 
-        if settings.connection_string:
-            credentials = {"connection_string": settings.connection_string}
-        elif settings.account_key:
-            credentials = {
-                "account_name": settings.account_name,
-                "account_key": settings.account_key,
-            }
-        else:
-            credentials = {"account_name": settings.account_name, "anon": False}
-        self._fs = AzureBlobFileSystem(**credentials, skip_instance_cache=True)
+        self._client = _service_client(settings)
         self._container = settings.container
         self._root = "/".join(part for part in (settings.container, settings.base_path) if part)
-        self._container_checked = False
+        endpoint = urlsplit(self._client.url)  # scheme and host only: the query may be a SAS
+        self._endpoint = f"{endpoint.scheme}://{endpoint.netloc}"
+        # The SDK finds no account name in a custom domain (a SAS for files.example.com).
+        self._account = self._client.account_name or endpoint.hostname
+        if settings.connection_string:
+            self._credential_source = "ADLS_CONNECTION_STRING"
+        elif settings.account_key:
+            self._credential_source = "ADLS_ACCOUNT_KEY"
+        else:
+            self._credential_source = "DefaultAzureCredential (az login, managed identity)"
+        # anon=True only stops adlfs from looking for credentials of its own: every request
+        # goes through the client set below, which carries them.
+        self._fs = AzureBlobFileSystem(
+            account_name=self._account, anon=True, skip_instance_cache=True
+        )
+        self._fs.service_client = self._client
 
     def uri(self, relative_path: str) -> str:
         return f"abfs://{self._root}/{relative_path}"
 
     def exists(self, relative_path: str) -> bool:
-        self._fs.invalidate_cache()
-        return self._fs.isfile(f"{self._root}/{relative_path}")
+        blob = self._blob_name(relative_path)
+        return self._guard("look up", relative_path, lambda: self._run(self._blob_exists, blob))
 
     def read(self, relative_path: str) -> pa.Table:
-        with self._fs.open(f"{self._root}/{relative_path}", "rb") as source:
-            return pq.read_table(source)
+        data = self._guard("read", relative_path, lambda: self._download(relative_path))
+        return pq.read_table(pa.BufferReader(data))
 
     def write(self, table: pa.Table, relative_path: str) -> str:
-        self._ensure_container()
-        with self._fs.open(f"{self._root}/{relative_path}", "wb") as sink:
-            pq.write_table(table, sink)
+        data = _parquet_bytes(table)
+        self._guard("write", relative_path, lambda: self._upload(relative_path, data))
         return self.uri(relative_path)
 
-    def _ensure_container(self) -> None:
-        # A fresh storage account has no container: create it on the first write rather
-        # than fail, the same way the local backend creates its data folder.
-        if not self._container_checked:
-            if not self._fs.exists(self._container):
-                self._fs.mkdir(self._container)
-            self._container_checked = True
+    def _download(self, relative_path: str) -> bytes:
+        from azure.core.exceptions import ResourceModifiedError
+
+        # One download_blob call. A large blob comes in chunks, all pinned to the first
+        # chunk's ETag: if the table is replaced meanwhile, the service refuses the rest
+        # (412) rather than mixing two versions. Start again then, on the new version.
+        path = f"{self._root}/{relative_path}"
+        for _ in range(2):
+            try:
+                return self._fs.cat_file(path)
+            except ResourceModifiedError:
+                pass
+        return self._fs.cat_file(path)
+
+    def _upload(self, relative_path: str, data: bytes) -> None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        path = f"{self._root}/{relative_path}"
+        try:
+            self._fs.pipe_file(path, data, overwrite=True)
+        except ResourceNotFoundError as error:
+            if _error_code(error) != "ContainerNotFound":
+                raise
+            # A fresh storage account has no container: create it on the first write, the
+            # way the local backend creates its data folder (see the README).
+            self._run(self._create_container)
+            self._fs.pipe_file(path, data, overwrite=True)
+
+    async def _blob_exists(self, blob: str) -> bool:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            await self._client.get_blob_client(self._container, blob).get_blob_properties()
+        except ResourceNotFoundError as error:
+            if _error_code(error) in _MISSING_BLOB_CODES:
+                return False
+            raise
+        return True
+
+    async def _create_container(self) -> None:
+        from azure.core.exceptions import ResourceExistsError
+
+        try:
+            await self._client.create_container(self._container)
+        except ResourceExistsError:
+            pass  # another writer created it in the meantime
+
+    def _run(self, coroutine_function: Callable[..., object], *args: object):
+        """Run one of the async helpers above on adlfs's event loop (adlfs is async inside)."""
+        from fsspec.asyn import sync
+
+        return sync(self._fs.loop, coroutine_function, *args)
+
+    def _blob_name(self, relative_path: str) -> str:
+        return f"{self._root}/{relative_path}".removeprefix(f"{self._container}/")
+
+    def _guard(self, action: str, relative_path: str, operation: Callable[[], _T]) -> _T:
+        """Run ``operation``; report an Azure failure in one line naming the table and cause.
+
+        The new exception is raised outside the ``except`` clauses and ``from None``, so no
+        Azure exception is chained to it: those carry request details that tracebacks and
+        Dagster's error records would otherwise show. Other exceptions (bugs, Ctrl-C) pass.
+        """
+        from azure.core.exceptions import AzureError
+
+        try:
+            return operation()
+        except FileNotFoundError:
+            error_class, cause = TableNotFoundError, "it does not exist"
+        except AzureError as error:
+            error_class, cause = StorageError, self._describe(error)
+        table = relative_path.removesuffix(".parquet")
+        raise error_class(
+            f"cannot {action} table {table} ({self.uri(relative_path)}): {cause}"
+        ) from None
+
+    def _describe(self, error: Exception) -> str:
+        """The cause of an Azure failure in a few words, with the setting to check.
+
+        Built from the error's type and code only: the SDK's own messages can quote the
+        request, and they never reach the user.
+        """
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
+
+        code = _error_code(error)
+        status = getattr(error, "status_code", None)
+        if isinstance(error, ClientAuthenticationError) or code in _AUTHENTICATION_CODES:
+            detail = code or type(error).__name__
+            return f"authentication failed ({detail}): check {self._credential_source}"
+        if status == 403:
+            return f"permission denied ({code}) in container {self._container}"
+        if code == "ResourceNotFound":
+            return f"account {self._account} not found at {self._endpoint}"
+        if _is_name_resolution_failure(error):
+            return (
+                f"account {self._account} not found: {urlsplit(self._endpoint).hostname} "
+                "does not resolve (check ADLS_ACCOUNT_NAME, or this machine's DNS)"
+            )
+        if isinstance(error, ServiceRequestError | ServiceResponseError):
+            attempts = _CLIENT_OPTIONS["retry_total"] + 1
+            return f"endpoint unreachable: no answer from {self._endpoint} in {attempts} attempts"
+        return f"the storage service answered {status} {code or type(error).__name__}"
+
+
+def _service_client(settings: AdlsStorageSettings):
+    """An async Azure Blob client for ``settings``, with bounded retries and short timeouts."""
+    from azure.storage.blob.aio import BlobServiceClient
+
+    if settings.connection_string:
+        try:
+            return BlobServiceClient.from_connection_string(
+                settings.connection_string, **_CLIENT_OPTIONS
+            )
+        except ValueError:
+            # The SDK's message does not quote the string, but stay on the safe side.
+            raise SettingsError(
+                "ADLS_CONNECTION_STRING is not a valid connection string (expected "
+                "AccountName=...;AccountKey=... or BlobEndpoint=...;SharedAccessSignature=...)"
+            ) from None
+    account_url = settings.blob_endpoint or f"https://{settings.account_name}.blob.core.windows.net"
+    if settings.account_key:
+        credential = {"account_name": settings.account_name, "account_key": settings.account_key}
+    else:
+        # Environment variables, workload or managed identity, then the developer's az/azd
+        # login: the usual way to run in Azure without a secret in .env.
+        from azure.identity.aio import DefaultAzureCredential
+
+        credential = DefaultAzureCredential()
+    return BlobServiceClient(account_url, credential=credential, **_CLIENT_OPTIONS)
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    """The table as one parquet file in memory (about the size of the file on disk)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def _error_code(error: Exception) -> str | None:
+    # The SDK gives the code as a str enum or a plain str; compare and print it as a str.
+    code = getattr(error, "error_code", None)
+    return getattr(code, "value", code)
+
+
+def _is_name_resolution_failure(error: BaseException) -> bool:
+    """Whether a DNS lookup failed somewhere below ``error`` (for Azure: no such account)."""
+    for _ in range(10):  # the chain is short; the bound only guards against a cycle
+        if error is None:
+            return False
+        if isinstance(error, socket.gaierror):
+            return True
+        error = getattr(error, "inner_exception", None) or error.__cause__ or error.__context__
+    return False
