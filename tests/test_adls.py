@@ -467,8 +467,8 @@ def assert_one_line_failure(
     assert "Traceback" not in output, output
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
     assert len(failed) == 1, result.stdout
-    assert failed[0].startswith("FAILED    bronze/example: "), failed[0]
-    assert cause in failed[0], failed[0]
+    assert failed[0].startswith("FAILED    bronze/example: cannot "), failed[0]
+    assert cause in failed[0] and "StorageError" not in failed[0], failed[0]
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 1, result.stderr
     assert "asset bronze/example" in errors[0] and cause in errors[0], errors[0]

@@ -224,11 +224,18 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}{where}"
 
 
+# The project's own errors already read as a sentence; their class name adds nothing.
+OWN_ERRORS = {"SettingsError", "StorageError", "TableNotFoundError", "InvalidTableError"}
+
+
 def _root_cause(error) -> str:
     """The innermost error of a Dagster error chain, as one line."""
     while error.cause is not None:
         error = error.cause
-    return error.message.strip().splitlines()[-1]
+    line = error.message.strip().splitlines()[-1]
+    if error.cls_name in OWN_ERRORS:
+        return line.split(f"{error.cls_name}: ", 1)[-1]
+    return line
 
 
 # --- UI ---------------------------------------------------------------------------------
