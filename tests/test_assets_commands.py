@@ -5,7 +5,7 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import POLSTER, POLSTER_LINT, PYTHON, bake, run, tree_snapshot
+from conftest import POLSTER, POLSTER_LINT, PYTHON, REPO_ROOT, bake, run, tree_snapshot
 
 ASSET_FILES = (
     "src/core/{layer}_{name}.py",
@@ -306,3 +306,28 @@ def test_remove_asset_with_force_and_unknown_asset(tmp_path):
     load = run([PYTHON, "-c", script], cwd=project)
     assert load.returncode == 0, load.stderr
     assert load.stdout.strip() == "['bronze/example', 'gold/example']"
+
+
+def test_asset_template_works_with_plain_cookiecutter(tmp_path):
+    project = bake(tmp_path)
+    before = project_files(project)
+    command = [
+        PYTHON, "-m", "cookiecutter", str(REPO_ROOT), "--directory", "asset_template",
+        "--no-input", "--output-dir", str(project.parent),
+        "--overwrite-if-exists", "--skip-if-file-exists",
+        "project_slug=sales_analytics", "layer=silver", "asset_name=orders", "deps=bronze/example",
+    ]  # fmt: skip
+    result = run(command, cwd=project, env={"HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    after = project_files(project)
+    assert {name: after[name] for name in before} == before
+    assert set(after) - set(before) == {
+        pattern.format(layer="silver", name="orders") for pattern in ASSET_FILES
+    }
+    assert run([POLSTER_LINT, "--no-cache"], cwd=project).returncode == 0
+
+    refused = run([*command[:-3], "layer=gold", "asset_name=gold_x", "deps=bronze/example"],
+                  cwd=project, env={"HOME": str(tmp_path)})  # fmt: skip
+    assert refused.returncode != 0
+    assert "leave out the layer prefix" in refused.stderr
+    assert project_files(project) == after
