@@ -337,6 +337,16 @@ def test_no_materialize_without_ui_is_a_usage_error(untouched):
     assert tree_snapshot(untouched) == before
 
 
+def test_ui_on_an_unknown_host_is_one_line_exit_2(untouched):
+    before = tree_snapshot(untouched)
+    result = run_python(untouched, "run_polster.py", "--ui", "--host", "no-such-host.invalid")
+    assert result.returncode == 2
+    assert stderr_lines(result) == [
+        "error: --host 'no-such-host.invalid' is not an address of this machine"
+    ]
+    assert tree_snapshot(untouched) == before
+
+
 def test_ui_on_a_busy_port_fails_fast_and_starts_nothing(untouched):
     before = tree_snapshot(untouched)
     with socket.socket() as busy:

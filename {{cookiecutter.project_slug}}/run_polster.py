@@ -11,6 +11,7 @@ the daemon (which runs the schedule and the automation sensor); Ctrl-C stops bot
 """
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -44,12 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.ui and not _port_is_free(args.host, args.port):
-        print(
-            f"error: {args.host}:{args.port} is already in use; "
-            "stop what runs there or pick another --port",
-            file=sys.stderr,
-        )
+    problem = _address_problem(args.host, args.port) if args.ui else None
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     _prepare_dagster_home()
     if not args.no_materialize:
@@ -326,14 +324,22 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
         pass
 
 
-def _port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+def _address_problem(host: str, port: int) -> str | None:
+    """Why the UI cannot listen on host:port (checked before anything is started)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+        except socket.gaierror:
+            return f"--host {host!r} is not an address of this machine"
+        except PermissionError:
+            return f"port {port} needs more privileges; pick a --port above 1023"
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return f"{host}:{port} is already in use; stop what runs there or use --port"
+            return f"cannot listen on {host}:{port}: {error.strerror}"
+    return None
 
 
 def _raise_keyboard_interrupt(signum, frame) -> None:
