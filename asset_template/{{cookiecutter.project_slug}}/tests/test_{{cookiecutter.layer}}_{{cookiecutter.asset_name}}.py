@@ -1,9 +1,4 @@
-{%- set layer = cookiecutter.layer -%}
-{%- set name = cookiecutter.asset_name -%}
-{%- set deps = [] -%}
-{%- for item in cookiecutter.deps.split(",") if item.strip() -%}
-{%- set _ = deps.append(item.strip().split("/")) -%}
-{%- endfor -%}
+{%- from "asset.jinja" import layer, name, deps with context -%}
 """Tests of the asset {{ layer }}/{{ name }} (``src/core/{{ layer }}_{{ name }}.py``)."""
 
 import pandas as pd

@@ -1,9 +1,4 @@
-{%- set layer = cookiecutter.layer -%}
-{%- set name = cookiecutter.asset_name -%}
-{%- set deps = [] -%}
-{%- for item in cookiecutter.deps.split(",") if item.strip() -%}
-{%- set _ = deps.append(item.strip().split("/")) -%}
-{%- endfor -%}
+{%- from "asset.jinja" import layer, name, deps with context -%}
 """{{ layer | capitalize }} asset {{ layer }}/{{ name }}: {{ cookiecutter.description }}
 {% if deps %}
 Reads {{ deps | map("join", "/") | join(", ") }} and writes {{ layer }}/{{ name }}.
