@@ -54,7 +54,7 @@ def slug_problem(slug: str) -> str | None:
 
 
 def _slug_reason(slug: str) -> str | None:
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         return "use lowercase letters, digits and underscores, starting with a letter"
     if len(slug) > MAX_SLUG_LENGTH:
         return f"longer than {MAX_SLUG_LENGTH} characters"

@@ -20,6 +20,7 @@ def test_valid_slugs(slug):
     [
         ("Sales", "lowercase"),
         ("sales-analytics", "lowercase"),
+        ("sales\n", "lowercase"),
         ("2sales", "starting with a letter"),
         ("_private", "starting with a letter"),
         ("sales analytics", "lowercase"),

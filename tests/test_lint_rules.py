@@ -552,3 +552,7 @@ def test_cache_is_used_and_survives_corruption(tmp_path, capsys):
     cache.write_text("{not json")
     assert lint_main([str(root)]) == 1
     assert "POL002" in capsys.readouterr().out
+    for damaged in ("[]", '{"format": 2, "version": "0.1.0", "files": {"x": {}}}'):
+        cache.write_text(damaged)
+        assert lint_main([str(root)]) == 1
+        assert "POL002" in capsys.readouterr().out

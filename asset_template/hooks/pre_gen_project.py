@@ -21,7 +21,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def name_problem(layer: str, name: str) -> str | None:
     """Why ``name`` cannot name a new asset of ``layer``, or None."""
-    if not _NAME.match(name) or name.endswith("_") or "__" in name:
+    if not _NAME.fullmatch(name) or name.endswith("_") or "__" in name:
         return (
             f"invalid asset name {name!r}: use lowercase snake_case "
             "(letters, digits, single underscores, starting with a letter)"
@@ -54,7 +54,7 @@ def deps_problem(layer: str, deps: list[tuple[str, ...]], allow_same_layer: bool
     allowed = upstream_layers(layer, allow_same_layer)
     for dep in deps:
         text = "/".join(dep)
-        if len(dep) != 2 or dep[0] not in LAYERS or not _NAME.match(dep[1]):
+        if len(dep) != 2 or dep[0] not in LAYERS or not _NAME.fullmatch(dep[1]):
             return f"invalid dependency {text!r}: write it as layer/name, e.g. bronze/orders"
         if dep[0] not in allowed:
             if not allowed:

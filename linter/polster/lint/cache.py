@@ -51,21 +51,29 @@ class FactsCache:
             document = json.loads((self.folder / _CACHE_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return
+        if not isinstance(document, dict):
+            return
         if document.get("format") == _FORMAT and document.get("version") == __version__:
             entries = document.get("files")
             self.entries = entries if isinstance(entries, dict) else {}
 
     def by_signature(self, key: str, signature: tuple[int, int] | None) -> ModuleFacts | None:
-        entry = self.entries.get(key)
-        if entry is None or signature is None or tuple(entry["stat"]) != signature:
+        try:
+            entry = self.entries.get(key)
+            if entry is None or signature is None or tuple(entry["stat"]) != signature:
+                return None
+            return _facts_from_json(entry["facts"])
+        except (KeyError, TypeError, ValueError):  # a damaged entry is a cache miss
             return None
-        return _facts_from_json(entry["facts"])
 
     def by_hash(self, key: str, digest: str) -> ModuleFacts | None:
-        entry = self.entries.get(key)
-        if entry is None or entry["hash"] != digest:
+        try:
+            entry = self.entries.get(key)
+            if entry is None or entry["hash"] != digest:
+                return None
+            return _facts_from_json(entry["facts"])
+        except (KeyError, TypeError, ValueError):
             return None
-        return _facts_from_json(entry["facts"])
 
     def store(self, key: str, signature, digest: str, facts: ModuleFacts) -> None:
         self.entries[key] = {"stat": signature, "hash": digest, "facts": _facts_to_json(facts)}

@@ -85,7 +85,7 @@ def table_path(layer: str, name: str) -> str:
     """The table's path below the storage root, after checking layer and name."""
     if layer not in LAYERS:
         raise InvalidTableError(f"unknown layer {layer!r}: expected one of {', '.join(LAYERS)}")
-    if not isinstance(name, str) or not _TABLE_NAME.match(name):
+    if not isinstance(name, str) or not _TABLE_NAME.fullmatch(name):
         raise InvalidTableError(
             f"invalid table name {name!r}: use lowercase letters, digits and underscores, "
             "starting with a letter"
