@@ -331,3 +331,17 @@ def test_asset_template_works_with_plain_cookiecutter(tmp_path):
     assert refused.returncode != 0
     assert "leave out the layer prefix" in refused.stderr
     assert project_files(project) == after
+
+
+def test_remove_asset_refuses_a_module_that_defines_other_assets(tmp_path):
+    project = bake(tmp_path)
+    pair = project / "src/orchestration/assets/bronze/run_bronze_pair.py"
+    pair.write_text(
+        "import dagster as dg\n\n\n"
+        '@dg.asset(key=["bronze", "one"], group_name="bronze")\ndef one() -> None: ...\n\n\n'
+        '@dg.asset(key=["bronze", "two"], group_name="bronze")\ndef two() -> None: ...\n'
+    )
+    before = project_files(project)
+    result = polster(project, "remove-asset", "one", "--layer", "bronze")
+    assert result.returncode == 2 and "also defines bronze/two" in result.stderr
+    assert project_files(project) == before

@@ -246,6 +246,16 @@ def remove_asset(
             f"{layer}/{name} is used by {', '.join(users)}; remove those first or use --force"
         )
     asset_file = project.graph.assets[key].file.path
+    neighbours = sorted(
+        key_string(other)
+        for other, asset in project.graph.assets.items()
+        if other != key and asset.file.path == asset_file
+    )
+    if neighbours:  # deleting the module would delete them too
+        raise AssetCommandError(
+            f"{project.graph.assets[key].file.relative} also defines {', '.join(neighbours)}; "
+            "remove the asset from that file by hand"
+        )
     files = [path for path in project.files_of(layer, name).values() if path.is_file()]
     if asset_file not in files:
         files.append(asset_file)
