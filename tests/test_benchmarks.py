@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from polster.lint.cli import main as lint_main
+from polster_lint.cli import main as lint_main
 
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "lint_bench.py"
 

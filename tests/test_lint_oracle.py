@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from polster.lint.cli import main
-from polster.lint.extract import extract
+from polster_lint.cli import main
+from polster_lint.parsing.extract import extract
 
 SEEDS = range(40)
 LAYERS = ("bronze", "silver", "gold")

@@ -1,6 +1,6 @@
 """Fuzz the linter: whatever the files hold, it answers and never crashes.
 
-The promise (``polster.lint.cli``): exit status 0, 1 or 2, never a traceback. Every file
+The promise (``polster_lint.cli``): exit status 0, 1 or 2, never a traceback. Every file
 the linter cannot read is reported as POL000 at a position; every other file gives a
 clean or violation result. The cases are the hostile ones (syntax errors, empty files,
 bytes that are not UTF-8, a NUL byte, a 5 MB module, 10,000 nested brackets or
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from polster.lint.extract import anchor_positions, extract
-from polster.lint.model import ModuleFacts
+from polster_lint.parsing.extract import anchor_positions, extract
+from polster_lint.domain.model import ModuleFacts
 
 from conftest import REPO_ROOT
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from polster.lint.cli import main as lint_main
+from polster_lint.cli import main as lint_main
 
 ASSETS = "src/orchestration/assets"
 
@@ -475,7 +475,7 @@ def test_usage_errors_exit_2(tmp_path, capsys):
 
 
 def test_explain_documents_every_rule(capsys):
-    from polster.lint.rules import RULES
+    from polster_lint.domain.rules import RULES
 
     for code in RULES:
         assert lint_main(["--explain", code]) == 0

@@ -7,10 +7,10 @@ turns anchors into line and column only for the violations that survive filterin
 import difflib
 from dataclasses import dataclass
 
-from polster.lint.config import LintConfig
-from polster.lint.graph import AssetGraph, Edge
-from polster.lint.model import DYNAMIC_GROUP, LAYERS, Key, ModuleFacts, key_string, layer_rank
-from polster.lint.project import SourceFile
+from polster_lint.domain.config import LintConfig
+from polster_lint.domain.graph import AssetGraph, Edge
+from polster_lint.domain.medallion import LAYERS, layer_rank, upstream_layers
+from polster_lint.domain.model import DYNAMIC_GROUP, Key, ModuleFacts, SourceFile, key_string
 
 
 @dataclass(frozen=True)
@@ -204,20 +204,23 @@ class _Suggestions:
 
 
 def _layer_rule(down: str | None, up: str | None, config: LintConfig) -> tuple[str, str] | None:
-    """The code and reason a ``down`` -> ``up`` edge between layers breaks, if any."""
+    """The code and reason a ``down`` -> ``up`` edge between layers breaks, if any.
+
+    Whether the edge is allowed comes from the medallion policy; the code only says how
+    it breaks it, so that each kind of mistake can be selected or silenced on its own.
+    """
     if down is None or up is None:
         return None
-    if down == "bronze":
-        return "POL001", "bronze assets take no upstream assets"
+    allowed = upstream_layers(down, down in config.same_layer_allowed)
+    if up in allowed:
+        return None
+    if not allowed:
+        return "POL001", f"{down} assets take no upstream assets"
     if down == up:
-        if down in config.same_layer_allowed:
-            return None
         return "POL004", f"{down} may not depend on {up} (same layer)"
     if layer_rank(up) > layer_rank(down):
         return "POL003", f"{down} may not depend on the later layer {up}"
-    if down == "gold" and up == "bronze":
-        return "POL002", "gold must read silver, not bronze"
-    return None
+    return "POL002", f"{down} must read {' or '.join(allowed)}, not {up}"
 
 
 def _cycles(graph: AssetGraph) -> list[Violation]:

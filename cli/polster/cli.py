@@ -1,32 +1,28 @@
 """The ``polster`` command line.
 
 Each subcommand parses its arguments here and delegates to the module that does the
-work. Errors the user can fix are printed as one ``polster: error: ...`` line with exit
-status 2 (wrong input) or 1 (the operation failed); never a traceback.
+work. Errors the user can fix are printed as one ``polster: error: ...`` line with the
+exit status the error carries (2: wrong input, 1: the operation failed); an internal
+error is one line too, with its traceback under ``--debug``.
 """
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from polster import __version__
-from polster.assets import (
-    AssetCommandError,
-    NewAsset,
-    add_asset,
-    list_assets,
-    load_project,
-    name_problem,
-    remove_asset,
-    resolve_deps,
-)
-from polster.lint.cli import main as lint_main
-from polster.lint.config import ConfigError
-from polster.lint.model import LAYERS
+from polster.add_asset import NewAsset, add_asset, name_problem, resolve_deps
+from polster.init_project import InitRequest, init_project
+from polster.list_assets import list_assets
+from polster.project import AssetCommandError, load_project
 from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
-from polster.scaffold import InitRequest, ScaffoldError, init_project
-from polster.template import TemplateNotFoundError
+from polster.remove_asset import remove_asset
+from polster_lint.cli import main as lint_main
+from polster_lint.domain.medallion import LAYERS
+from polster_lint.errors import PolsterError
+from polster_lint.reporting import report_errors
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,23 +30,24 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["lint"]:
         # `polster lint ...` is `polster-lint ...`: same options, same exit status.
         return lint_main(argv[1:], prog="polster lint")
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    args = _build_parser().parse_args(argv)
+    with report_errors("polster", debug=args.debug) as outcome:
+        try:
+            outcome.status = args.handler(args)
+        except EOFError:
+            raise PolsterError(
+                "input ended before every question was answered "
+                "(use --no-input to take the defaults)"
+            ) from None
+    return outcome.status
+
+
+def current_dir() -> Path:
+    """The working directory, or a clear error when it no longer exists."""
     try:
-        return args.handler(args)
-    except (ScaffoldError, TemplateNotFoundError, AssetCommandError, ConfigError) as error:
-        print(f"polster: error: {error}", file=sys.stderr)
-        return getattr(error, "exit_code", 1)
-    except KeyboardInterrupt:
-        print("polster: aborted", file=sys.stderr)
-        return 130
-    except EOFError:
-        print(
-            "polster: error: input ended before every question was answered "
-            "(use --no-input to take the defaults)",
-            file=sys.stderr,
-        )
-        return 2
+        return Path(os.getcwd())
+    except FileNotFoundError:
+        raise PolsterError("the current directory no longer exists; cd into one") from None
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -59,10 +56,19 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Create and grow medallion-architecture Dagster projects.",
     )
     parser.add_argument("--version", action="version", version=f"polster {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an internal error (for bug reports)",
+    )
+    # Also accepted after the subcommand; SUPPRESS keeps it from resetting the flag above.
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="as above")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     init = commands.add_parser(
         "init",
+        parents=[debug],
         help="create a new project from the Polster template",
         description="Create ./NAME, a ready-to-run medallion Dagster project.",
     )
@@ -73,7 +79,6 @@ def _build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--output-dir",
         type=Path,
-        default=Path.cwd(),
         metavar="DIR",
         help="create the project inside DIR (default: the current directory)",
     )
@@ -82,14 +87,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(handler=_run_init)
 
-    # Parsed by polster.lint.cli (see main); listed here for --help.
+    # Parsed by polster_lint.cli (see main); listed here for --help.
     commands.add_parser("lint", help="check the medallion rules (same as polster-lint)")
 
-    project_dir = argparse.ArgumentParser(add_help=False)
+    project_dir = argparse.ArgumentParser(add_help=False, parents=[debug])
     project_dir.add_argument(
         "--project-dir",
         type=Path,
-        default=Path.cwd(),
         metavar="DIR",
         help="the project (default: the one containing the current directory)",
     )
@@ -136,7 +140,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _run_init(args: argparse.Namespace) -> int:
     request = InitRequest(
-        name=args.name, output_dir=args.output_dir, no_input=args.no_input, storage=args.storage
+        name=args.name,
+        output_dir=args.output_dir or current_dir(),
+        no_input=args.no_input,
+        storage=args.storage,
     )
     project = init_project(request)
     print(f"Created {project}")
@@ -148,7 +155,7 @@ def _run_init(args: argparse.Namespace) -> int:
 
 
 def _run_add_asset(args: argparse.Namespace) -> int:
-    project = load_project(args.project_dir)
+    project = load_project(args.project_dir or current_dir())
     interactive = not args.no_input and has_terminal()
 
     def missing(flag: str) -> AssetCommandError:
@@ -195,7 +202,7 @@ def _run_add_asset(args: argparse.Namespace) -> int:
 
 
 def _run_list_assets(args: argparse.Namespace) -> int:
-    rows = list_assets(load_project(args.project_dir))
+    rows = list_assets(load_project(args.project_dir or current_dir()))
     if args.format == "json":
         print(json.dumps(rows, indent=2))
         return 0
@@ -211,7 +218,7 @@ def _run_list_assets(args: argparse.Namespace) -> int:
 
 
 def _run_remove_asset(args: argparse.Namespace) -> int:
-    project = load_project(args.project_dir)
+    project = load_project(args.project_dir or current_dir())
     files = remove_asset(project, args.layer, args.name, force=args.force, dry_run=args.dry_run)
     print(f"{'Would remove' if args.dry_run else 'Removed'} {args.layer}/{args.name}:")
     for path in files:
@@ -223,5 +230,5 @@ def _shown(path: Path) -> str:
     """The path relative to the current directory when it is below it."""
     try:
         return str(path.relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)

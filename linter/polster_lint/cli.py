@@ -5,16 +5,22 @@ stderr as one line; the linter never shows a traceback, whatever the input.
 """
 
 import argparse
-import os
-import sys
+from dataclasses import replace
 from pathlib import Path
 
-from polster.lint.config import ConfigError, load_config, parse_codes
-from polster.lint.engine import asset_lines, lint_project
-from polster.lint.output import FINDING_FORMATS, GRAPH_FORMATS, render_findings, render_graph
-from polster.lint.project import ProjectError, find_project_root
-from polster.lint.rules import RULES, explain
-from polster.lint.runtime import RuntimeCheckError
+from polster_lint.adapters.output import (
+    FINDING_FORMATS,
+    GRAPH_FORMATS,
+    render_findings,
+    render_graph,
+)
+from polster_lint.adapters.project import find_project_root
+from polster_lint.adapters.pyproject import load_config, parse_codes
+from polster_lint.domain.config import LintConfig
+from polster_lint.domain.rules import RULES, explain
+from polster_lint.engine import asset_lines, lint_project
+from polster_lint.errors import ConfigError, ProjectError
+from polster_lint.reporting import add_debug_option, report_errors
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,24 +57,15 @@ def build_parser(prog: str = "polster-lint") -> argparse.ArgumentParser:
     parser.add_argument(
         "--jobs", type=int, metavar="N", help="parallel parsing processes (default: CPU count)"
     )
+    add_debug_option(parser)
     return parser
 
 
 def main(argv: list[str] | None = None, prog: str = "polster-lint") -> int:
-    try:
-        return _run(build_parser(prog).parse_args(argv), prog)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and the like: not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
-        return 0
-    except (ConfigError, ProjectError, RuntimeCheckError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
-    except Exception as error:  # the promise is: never a traceback
-        print(f"{prog}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
-        return 2
+    args = build_parser(prog).parse_args(argv)
+    with report_errors(prog, debug=args.debug) as outcome:
+        outcome.status = _run(args, prog)
+    return outcome.status
 
 
 def _run(args: argparse.Namespace, prog: str) -> int:
@@ -111,9 +108,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     return 1 if result.findings else 0
 
 
-def _with_command_line_codes(config, args: argparse.Namespace):
-    from dataclasses import replace
-
+def _with_command_line_codes(config: LintConfig, args: argparse.Namespace) -> LintConfig:
     codes = set(config.codes)
     if args.select:
         codes = parse_codes(args.select.split(","), "--select")

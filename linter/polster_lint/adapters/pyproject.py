@@ -11,38 +11,19 @@ source-root = "src"               # what Python imports are relative to
 
 [tool.polster.lint.layer-folders] # layer -> its folder under assets-dir
 bronze = "bronze"
+
+The values are checked here, at the edge: the rest of the linter receives a valid
+:class:`~polster_lint.domain.config.LintConfig` or nothing.
 """
 
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from polster.lint.model import LAYERS, Key
-from polster.lint.rules import RULES
-
-
-class ConfigError(ValueError):
-    """The configuration is invalid; the message says which option and why."""
-
-
-@dataclass(frozen=True)
-class LintConfig:
-    codes: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
-    same_layer_allowed: frozenset[str] = frozenset()
-    external: frozenset[Key] = frozenset()
-    assets_dir: str = "src/orchestration/assets"
-    core_dir: str = "src/core"
-    source_root: str = "src"
-    definitions_module: str = "orchestration.definitions"
-    layer_folders: tuple[tuple[str, str], ...] = tuple((layer, layer) for layer in LAYERS)
-
-    def folder_layer(self, folder: str) -> str | None:
-        """The layer whose assets live in ``folder``, if any."""
-        for layer, name in self.layer_folders:
-            if name == folder:
-                return layer
-        return None
-
+from polster_lint.domain.config import LintConfig
+from polster_lint.domain.medallion import LAYERS
+from polster_lint.domain.model import Key
+from polster_lint.domain.rules import RULES
+from polster_lint.errors import ConfigError
 
 _OPTIONS = {
     "select",

@@ -3,10 +3,11 @@
 import json
 from collections.abc import Iterable
 
-from polster import __version__
-from polster.lint.graph import AssetGraph
-from polster.lint.model import LAYERS, Finding, key_string
-from polster.lint.rules import RULES
+from polster_lint import __version__
+from polster_lint.domain.graph import AssetGraph
+from polster_lint.domain.medallion import LAYERS
+from polster_lint.domain.model import Finding, key_string
+from polster_lint.domain.rules import RULES
 
 FINDING_FORMATS = ("text", "json", "github", "sarif")
 GRAPH_FORMATS = ("json", "mermaid", "dot")

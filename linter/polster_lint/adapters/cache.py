@@ -18,8 +18,8 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from polster import __version__
-from polster.lint.model import AssetDecl, ModuleFacts, Position, Reference, Symbol, TableRead
+from polster_lint import __version__
+from polster_lint.domain.model import AssetDecl, ModuleFacts, Position, Reference, Symbol, TableRead
 
 CACHE_DIR = ".polster_cache"
 _CACHE_FILE = "lint.json"

@@ -13,7 +13,7 @@ from itertools import accumulate
 
 import libcst as cst
 
-from polster.lint.model import (
+from polster_lint.domain.model import (
     DYNAMIC_GROUP,
     AssetDecl,
     Key,
@@ -22,8 +22,9 @@ from polster.lint.model import (
     Reference,
     Symbol,
 )
-from polster.lint.noqa import noqa_codes
-from polster.lint.reads import syntax_error
+from polster_lint.parsing.imports import import_base, package_of
+from polster_lint.parsing.noqa import noqa_codes
+from polster_lint.parsing.reads import syntax_error
 
 # Parameters Dagster fills itself rather than from an upstream asset. The context is the
 # first parameter when it has one of the names in _CONTEXT_NAMES.
@@ -120,7 +121,7 @@ class _ModuleExtractor:
     def __init__(self, facts: ModuleFacts, module: str, is_package: bool) -> None:
         self.facts = facts
         self.module = module
-        self.package = module if is_package else module.rpartition(".")[0]
+        self.package = package_of(module, is_package)
         self.aliases: dict[str, str] = {}
         self.constants: dict[str, cst.BaseExpression] = {}
         self.anchors: list[cst.CSTNode] = []
@@ -164,15 +165,8 @@ class _ModuleExtractor:
         self.facts.symbols[local] = Symbol(target=(module, attribute))
 
     def _import_base(self, statement: cst.ImportFrom) -> str | None:
-        level = len(statement.relative)
-        module = _dotted(statement.module) if statement.module is not None else ""
-        if level == 0:
-            return module
-        parts = self.package.split(".") if self.package else []
-        if level - 1 > len(parts):
-            return None
-        base = parts[: len(parts) - (level - 1)]
-        return ".".join([*base, module] if module else base)
+        module = _dotted(statement.module) if statement.module is not None else None
+        return import_base(self.package, len(statement.relative), module)
 
     def _assignment(self, statement: cst.Assign | cst.AnnAssign) -> None:
         if isinstance(statement, cst.Assign):

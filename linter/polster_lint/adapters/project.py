@@ -6,41 +6,25 @@ asset ``<layer>/<name>``, so its ``read_table`` calls are that asset's hidden re
 """
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-from polster.lint.config import LintConfig
-from polster.lint.model import LAYERS, Key
+from polster_lint.domain.config import LintConfig
+from polster_lint.domain.medallion import ANSWERS_FILE, owner_of_core_module
+from polster_lint.domain.model import Key, SourceFile
+from polster_lint.errors import ProjectError
 
 _SKIPPED_FOLDERS = {"__pycache__", ".git", ".venv", "node_modules"}
-
-
-class ProjectError(ValueError):
-    """The path is not inside a Polster project."""
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    relative: str
-    module: str
-    is_package: bool
-    layer: str | None = None
-    """For asset modules: the layer of the folder; None when outside any layer folder."""
-    is_asset_module: bool = False
-    owner: Key | None = None
-    """For core modules named ``<layer>_<name>.py``: the asset whose logic they hold."""
 
 
 def find_project_root(start: Path) -> Path:
     """The nearest folder at or above ``start`` that holds a Polster project."""
     start = start.resolve()
     for folder in [start, *start.parents] if start.is_dir() else start.parents:
-        if (folder / ".polster-answers.json").is_file() or (
+        if (folder / ANSWERS_FILE).is_file() or (
             (folder / "pyproject.toml").is_file() and (folder / "src" / "orchestration").is_dir()
         ):
             return folder
-    raise ProjectError(f"{start} is not inside a Polster project (no .polster-answers.json found)")
+    raise ProjectError(f"{start} is not inside a Polster project (no {ANSWERS_FILE} found)")
 
 
 def discover(root: Path, config: LintConfig) -> list[SourceFile]:
@@ -82,5 +66,4 @@ def _source_file(root: Path, source_root: Path, path: Path, **kind) -> SourceFil
 
 
 def _owner(path: Path) -> Key | None:
-    layer, _, name = path.stem.partition("_")
-    return (layer, name) if layer in LAYERS and name else None
+    return owner_of_core_module(path.stem)

@@ -11,8 +11,9 @@ take many forms, are read with libcst (``extract``).
 import ast
 import warnings
 
-from polster.lint.model import ModuleFacts, Position, TableRead
-from polster.lint.noqa import noqa_codes
+from polster_lint.domain.model import ModuleFacts, Position, TableRead
+from polster_lint.parsing.imports import import_base, package_of
+from polster_lint.parsing.noqa import noqa_codes
 
 READ_TABLE = "core.storage.read_table"
 """The storage call whose table arguments are hidden data dependencies."""
@@ -53,7 +54,7 @@ def _extract_reads(
         return facts, []
     if b"read_table" not in source:
         return facts, []
-    package = module if is_package else module.rpartition(".")[0]
+    package = package_of(module, is_package)
     imports: list[ast.Import | ast.ImportFrom] = []
     calls: list[ast.Call] = []
     for node in ast.walk(tree):  # one walk: imports (anywhere) and every call
@@ -97,7 +98,7 @@ def _aliases(imports: list[ast.Import | ast.ImportFrom], package: str) -> dict[s
                     top = alias.name.split(".")[0]
                     aliases[top] = top
             continue
-        base = _import_base(node, package)
+        base = import_base(package, node.level, node.module)
         if base is None:
             continue
         for alias in node.names:
@@ -105,16 +106,6 @@ def _aliases(imports: list[ast.Import | ast.ImportFrom], package: str) -> dict[s
                 qualified = f"{base}.{alias.name}" if base else alias.name
                 aliases[alias.asname or alias.name] = qualified
     return aliases
-
-
-def _import_base(node: ast.ImportFrom, package: str) -> str | None:
-    if not node.level:
-        return node.module or ""
-    parts = package.split(".") if package else []
-    if node.level - 1 > len(parts):
-        return None
-    base = parts[: len(parts) - (node.level - 1)]
-    return ".".join([*base, node.module] if node.module else base)
 
 
 def _qualify(node: ast.expr, aliases: dict[str, str], module: str) -> str | None:

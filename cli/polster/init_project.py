@@ -12,14 +12,13 @@ from cookiecutter.exceptions import CookiecutterException, FailedHookException
 from cookiecutter.main import cookiecutter
 
 from polster.template import project_template_dir, template_hook
+from polster_lint.errors import FAILURE, PolsterError
 
 
-class ScaffoldError(Exception):
-    """A project could not be created; ``exit_code`` 2 means the user's input was wrong."""
+class ScaffoldError(PolsterError):
+    """A project could not be created (exit 1), or the request was wrong (exit 2)."""
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = FAILURE
 
 
 @dataclass(frozen=True)

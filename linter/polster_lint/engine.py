@@ -5,14 +5,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from polster.lint.cache import FactsCache, content_hash, stat_signature
-from polster.lint.checks import Violation, check_all
-from polster.lint.config import LintConfig
-from polster.lint.graph import AssetGraph, build_graph
-from polster.lint.model import Finding, ModuleFacts, Position, key_string
-from polster.lint.project import SourceFile, discover
-from polster.lint.reads import extract_reads, read_positions
-from polster.lint.runtime import compare, runtime_graph
+from polster_lint.adapters.cache import FactsCache, content_hash, stat_signature
+from polster_lint.adapters.project import discover
+from polster_lint.adapters.runtime import compare, runtime_graph
+from polster_lint.domain.checks import Violation, check_all
+from polster_lint.domain.config import LintConfig
+from polster_lint.domain.graph import AssetGraph, build_graph
+from polster_lint.domain.model import Finding, ModuleFacts, Position, SourceFile, key_string
+from polster_lint.parsing.reads import extract_reads, read_positions
 
 _FILES_PER_WORKER = 300
 """Below this many files per worker, starting processes costs more than it saves."""
@@ -118,7 +118,7 @@ def _parse_one(file: SourceFile) -> tuple[ModuleFacts, tuple[int, int] | None, s
         facts.syntax_error = ("cannot read the file", Position(1, 1))
         return facts, signature, None
     if file.is_asset_module:
-        from polster.lint.extract import extract as reader  # libcst: imported when needed
+        from polster_lint.parsing.extract import extract as reader  # libcst: imported when needed
     else:
         reader = extract_reads
     return reader(source, file.module, file.is_package), signature, content_hash(source)
@@ -141,7 +141,7 @@ def positions_of(file: SourceFile, cache: FactsCache | None = None) -> list[Posi
     if cached is not None:
         return cached
     if file.is_asset_module:
-        from polster.lint.extract import anchor_positions as locate
+        from polster_lint.parsing.extract import anchor_positions as locate
     else:
         locate = read_positions
     positions = locate(file.path.read_bytes(), file.module, file.is_package)

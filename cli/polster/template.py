@@ -12,13 +12,17 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from polster_lint.errors import FAILURE, PolsterError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _BUNDLED = _PACKAGE_DIR / "_template"
 _CHECKOUT = _PACKAGE_DIR.parents[1]
 
 
-class TemplateNotFoundError(RuntimeError):
+class TemplateNotFoundError(PolsterError):
     """The installation is missing its template (a broken or partial install)."""
+
+    exit_code = FAILURE
 
 
 def project_template_dir() -> Path:

@@ -1,12 +1,10 @@
 """The linter's vocabulary: asset keys, layers, the facts read from one module, findings."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 Key = tuple[str, ...]
 """An asset key as its parts, e.g. ``("silver", "orders")``."""
-
-LAYERS = ("bronze", "silver", "gold")
-"""The medallion layers, upstream first."""
 
 DYNAMIC_GROUP = "<dynamic>"
 """Stands for a ``group_name`` computed at run time, which the linter cannot compare."""
@@ -17,8 +15,23 @@ def key_string(key: Key) -> str:
     return "/".join(key)
 
 
-def layer_rank(layer: str) -> int:
-    return LAYERS.index(layer)
+@dataclass(frozen=True)
+class SourceFile:
+    """One Python file of the project, with what its place in the layout says about it.
+
+    A plain value: the adapter that walks the disk creates these; the domain only reads
+    them (``path`` identifies the file, nothing here opens it).
+    """
+
+    path: Path
+    relative: str
+    module: str
+    is_package: bool
+    layer: str | None = None
+    """For asset modules: the layer of the folder; None when outside any layer folder."""
+    is_asset_module: bool = False
+    owner: Key | None = None
+    """For core modules named ``<layer>_<name>.py``: the asset whose logic they hold."""
 
 
 @dataclass(frozen=True)

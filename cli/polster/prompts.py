@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import questionary
 
-from polster.lint.model import LAYERS, Key, key_string
+from polster_lint.domain.medallion import LAYERS
+from polster_lint.domain.model import Key, key_string
 
 
 def has_terminal() -> bool:

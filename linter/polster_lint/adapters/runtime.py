@@ -11,10 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from polster.lint.checks import Violation
-from polster.lint.graph import AssetGraph
-from polster.lint.model import Key, key_string
-from polster.lint.project import SourceFile
+from polster_lint.domain.checks import Violation
+from polster_lint.domain.graph import AssetGraph
+from polster_lint.domain.model import Key, SourceFile, key_string
+from polster_lint.errors import PolsterError
 
 _TIMEOUT_SECONDS = 300
 
@@ -42,7 +42,7 @@ print(json.dumps({"assets": [list(spec.key.path) for spec in specs], "edges": ed
 """
 
 
-class RuntimeCheckError(RuntimeError):
+class RuntimeCheckError(PolsterError):
     """Dagster's graph could not be obtained; the message says why."""
 
 

@@ -7,8 +7,7 @@ the way Python would resolve them at import time.
 
 from dataclasses import dataclass, field
 
-from polster.lint.model import AssetDecl, Key, ModuleFacts, Reference
-from polster.lint.project import SourceFile
+from polster_lint.domain.model import AssetDecl, Key, ModuleFacts, Reference, SourceFile
 
 _MAX_IMPORT_HOPS = 20
 
