@@ -8,7 +8,6 @@ error is one line too, with its traceback under ``--debug``.
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from polster.list_assets import list_assets
 from polster.project import AssetCommandError, load_project
 from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
 from polster.remove_asset import remove_asset
+from polster_lint.adapters.project import current_dir
 from polster_lint.cli import main as lint_main
 from polster_lint.domain.medallion import LAYERS
 from polster_lint.errors import PolsterError
@@ -40,14 +40,6 @@ def main(argv: list[str] | None = None) -> int:
                 "(use --no-input to take the defaults)"
             ) from None
     return outcome.status
-
-
-def current_dir() -> Path:
-    """The working directory, or a clear error when it no longer exists."""
-    try:
-        return Path(os.getcwd())
-    except FileNotFoundError:
-        raise PolsterError("the current directory no longer exists; cd into one") from None
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -1,11 +1,13 @@
 """``polster list-assets``: the project's assets by layer, with upstreams and files."""
 
+from typing import Any
+
 from polster.project import Project
 from polster_lint.domain.medallion import LAYERS
 from polster_lint.domain.model import Key, key_string
 
 
-def list_assets(project: Project) -> list[dict]:
+def list_assets(project: Project) -> list[dict[str, Any]]:
     """Every asset by layer, with its upstreams and files (relative to the project)."""
     upstreams: dict[Key, set[Key]] = {}
     for edge in project.graph.edges:

@@ -19,19 +19,17 @@ def has_terminal() -> bool:
 
 
 def ask_layer() -> str:
-    return questionary.select("Layer of the new asset:", choices=list(LAYERS)).unsafe_ask()
+    layer: str = questionary.select("Layer of the new asset:", choices=list(LAYERS)).unsafe_ask()
+    return layer
 
 
 def ask_name(problem: Callable[[str], str | None]) -> str:
     """Ask for the asset name; ``problem`` explains, as the user types, what is wrong."""
-    return (
-        questionary.text(
-            "Asset name (lowercase snake_case):",
-            validate=lambda text: problem(text.strip()) or True,
-        )
-        .unsafe_ask()
-        .strip()
-    )
+    name: str = questionary.text(
+        "Asset name (lowercase snake_case):",
+        validate=lambda text: problem(text.strip()) or True,
+    ).unsafe_ask()
+    return name.strip()
 
 
 def ask_deps(layer: str, choices: list[Key]) -> list[Key]:

@@ -12,7 +12,9 @@ def dependents(project: Project, key: Key) -> list[str]:
     found = [key_string(user) for user in sorted(declaring)]
     for file, facts in project.modules:
         owner = file.owner
-        if owner not in (None, key, *declaring) and any(read.key == key for read in facts.reads):
+        if owner is None or owner == key or owner in declaring:
+            continue
+        if any(read.key == key for read in facts.reads):
             found.append(f"{key_string(owner)} (reads the table in {file.relative})")
     return found
 

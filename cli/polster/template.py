@@ -41,15 +41,16 @@ def asset_template_dir() -> Path:
 
 
 @cache
-def template_hook(name: str, template: str = "project") -> ModuleType:
-    """Import a template's hook (``template``: project or asset) to reuse its checks.
+def template_hook(name: str) -> ModuleType:
+    """Import one of the project template's hooks to reuse its checks (the slug rules).
 
     The hooks are plain Python with cookiecutter placeholders only in string constants,
     so importing them gives their functions without running them.
     """
-    folder = asset_template_dir() if template == "asset" else project_template_dir()
-    path = folder / "hooks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"polster_{template}_{name}", path)
+    path = project_template_dir() / "hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"polster_template_{name}", path)
+    if spec is None or spec.loader is None:
+        raise TemplateNotFoundError(f"the template hook {path} is missing; reinstall polster")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -7,6 +7,7 @@ stderr as one line; the linter never shows a traceback, whatever the input.
 import argparse
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 from polster_lint.adapters.output import (
     FINDING_FORMATS,
@@ -14,7 +15,7 @@ from polster_lint.adapters.output import (
     render_findings,
     render_graph,
 )
-from polster_lint.adapters.project import find_project_root
+from polster_lint.adapters.project import current_dir, find_project_root
 from polster_lint.adapters.pyproject import load_config, parse_codes
 from polster_lint.domain.config import LintConfig
 from polster_lint.domain.rules import RULES, explain
@@ -24,7 +25,7 @@ from polster_lint.reporting import add_debug_option, report_errors
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse prints usage + message, exit 2
+    def error(self, message: str) -> NoReturn:  # one line and exit 2, without the usage
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -75,7 +76,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
             raise ConfigError(f"unknown rule code {args.explain!r}; codes: {', '.join(RULES)}")
         print(explain(code))
         return 0
-    paths = [Path(p) for p in args.paths] or [Path.cwd()]
+    paths = [Path(p) for p in args.paths] or [current_dir()]
     for path in paths:
         if not path.exists():
             raise ProjectError(f"{path} does not exist")

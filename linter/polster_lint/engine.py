@@ -11,11 +11,15 @@ from polster_lint.adapters.runtime import compare, runtime_graph
 from polster_lint.domain.checks import Violation, check_all
 from polster_lint.domain.config import LintConfig
 from polster_lint.domain.graph import AssetGraph, build_graph
-from polster_lint.domain.model import Finding, ModuleFacts, Position, SourceFile, key_string
+from polster_lint.domain.model import Finding, Key, ModuleFacts, Position, SourceFile, key_string
 from polster_lint.parsing.reads import extract_reads, read_positions
 
 _FILES_PER_WORKER = 300
 """Below this many files per worker, starting processes costs more than it saves."""
+
+
+_Parsed = tuple[ModuleFacts, tuple[int, int] | None, str | None]
+"""A parsed file: its facts, the stat signature and content hash they were read with."""
 
 
 @dataclass
@@ -39,9 +43,7 @@ def lint_project(
     cycle) depends on all the others. The cache makes that cheap on a warm run.
     """
     files = discover(root, config)
-    cache = FactsCache(root) if use_cache else None
-    if cache is not None:
-        cache.load()
+    cache = FactsCache.for_project(root) if use_cache else None
     modules = collect_facts(files, cache, jobs)
     graph = build_graph(modules)
     violations = check_all(graph, modules, config)
@@ -95,7 +97,7 @@ def collect_facts(
     return [(file, found[file.relative]) for file in files]
 
 
-def _parse_all(files: list[SourceFile], jobs: int | None) -> list[tuple]:
+def _parse_all(files: list[SourceFile], jobs: int | None) -> list[_Parsed]:
     """Parse files, in worker processes when there are enough to pay for starting them."""
     workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // _FILES_PER_WORKER))
     if workers <= 1:
@@ -110,7 +112,7 @@ def _parse_all(files: list[SourceFile], jobs: int | None) -> list[tuple]:
         return list(pool.map(_parse_one, files, chunksize=chunk))
 
 
-def _parse_one(file: SourceFile) -> tuple[ModuleFacts, tuple[int, int] | None, str | None]:
+def _parse_one(file: SourceFile) -> _Parsed:
     signature = stat_signature(file.path)
     source = _read(file)
     if source is None:
@@ -164,18 +166,21 @@ def place_and_filter(
     for violation in violations:
         if violation.code not in config.codes:
             continue
-        line, column = violation.line, violation.column
+        line, column = violation.line or 1, violation.column or 1
         if violation.anchor is not None:
             if violation.file.path not in positions:
                 positions[violation.file.path] = positions_of(violation.file, cache)
-            position = positions[violation.file.path][violation.anchor]
-            line, column = position.line, position.column
+            known = positions[violation.file.path]
+            if violation.anchor >= len(known):  # cached positions of other content
+                known = positions[violation.file.path] = positions_of(violation.file)
+            if violation.anchor < len(known):
+                line, column = known[violation.anchor].line, known[violation.anchor].column
         facts = facts_of.get(violation.file.path)
         silenced = facts.noqa.get(line, frozenset()) if facts else frozenset()
         if violation.code in silenced:
             used_noqa.add((violation.file.path, line, violation.code))
             continue
-        findings.append(_finding(violation, line or 1, column or 1))
+        findings.append(_finding(violation, line, column))
     if "POL100" in config.codes:
         findings += _unused_noqa(modules, used_noqa)
     return sorted(findings, key=Finding.sort_key)
@@ -213,10 +218,10 @@ def _unused_noqa(
     return findings
 
 
-def asset_lines(graph: AssetGraph) -> dict:
+def asset_lines(graph: AssetGraph) -> dict[Key, int]:
     """The line of each asset's declaration (positions are computed per file, on demand)."""
     positions: dict[Path, list[Position]] = {}
-    lines = {}
+    lines: dict[Key, int] = {}
     for asset in graph.assets.values():
         if asset.file.path not in positions:
             positions[asset.file.path] = positions_of(asset.file)

@@ -1,12 +1,12 @@
 """Render findings (text, json, github, sarif) and the asset graph (json, mermaid, dot)."""
 
 import json
-from collections.abc import Iterable
+from dataclasses import dataclass
 
 from polster_lint import __version__
 from polster_lint.domain.graph import AssetGraph
 from polster_lint.domain.medallion import LAYERS
-from polster_lint.domain.model import Finding, key_string
+from polster_lint.domain.model import Finding, Key, key_string
 from polster_lint.domain.rules import RULES
 
 FINDING_FORMATS = ("text", "json", "github", "sarif")
@@ -112,7 +112,7 @@ def _sarif(findings: list[Finding]) -> str:
     return json.dumps(document, indent=2)
 
 
-def render_graph(graph: AssetGraph, format: str, lines: dict | None = None) -> str:
+def render_graph(graph: AssetGraph, format: str, lines: dict[Key, int] | None = None) -> str:
     """The graph in ``format``; ``lines`` maps asset keys to their line (for json)."""
     assets = sorted(graph.assets.values(), key=lambda asset: asset.key)
     edges = sorted({(key_string(e.upstream), key_string(e.downstream.key)) for e in graph.edges})
@@ -132,46 +132,67 @@ def render_graph(graph: AssetGraph, format: str, lines: dict | None = None) -> s
             },
             indent=2,
         )
-    layers = {layer: [a for a in assets if a.layer == layer] for layer in LAYERS}
-    others = [a for a in assets if a.layer not in LAYERS]
     known = {key_string(a.key) for a in assets}
-    external = sorted({up for up, _ in edges if up not in known})
-    if format == "mermaid":
-        return _mermaid(layers, others, external, edges)
-    return _dot(layers, others, external, edges)
+    drawing = _Drawing(
+        layers={layer: [key_string(a.key) for a in assets if a.layer == layer] for layer in LAYERS},
+        others=[key_string(a.key) for a in assets if a.layer not in LAYERS],
+        external=sorted({up for up, _ in edges if up not in known}),
+        edges=edges,
+    )
+    return drawing.mermaid() if format == "mermaid" else drawing.dot()
 
 
-def _mermaid(layers, others, external, edges) -> str:
-    ids = _stable_ids(layers, others, external)
-    lines = ["flowchart LR"]
-    for layer, members in layers.items():
-        lines.append(f"  subgraph {layer}")
-        lines.extend(f'    {ids[key_string(a.key)]}["{key_string(a.key)}"]' for a in members)
-        lines.append("  end")
-    lines.extend(f'  {ids[key_string(a.key)]}["{key_string(a.key)}"]' for a in others)
-    lines.extend(f'  {ids[key]}(["{key}"])' for key in external)
-    lines.extend(f"  {ids[up]} --> {ids[down]}" for up, down in edges)
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class _Drawing:
+    """The graph as diagram text. Keys are user text: a key may hold quotes, brackets or
+    arrows, so every key is escaped for the target language and never forms syntax."""
+
+    layers: dict[str, list[str]]
+    others: list[str]
+    external: list[str]
+    edges: list[tuple[str, str]]
+
+    def mermaid(self) -> str:
+        # Mermaid node ids are generated (a0, a1, ...); the key is only ever a label.
+        keys = [key for members in self.layers.values() for key in members]
+        ids = {key: f"a{n}" for n, key in enumerate(sorted({*keys, *self.others, *self.external}))}
+        lines = ["flowchart LR"]
+        for layer, members in self.layers.items():
+            lines.append(f"  subgraph {layer}")
+            lines.extend(f'    {ids[key]}["{_mermaid_text(key)}"]' for key in members)
+            lines.append("  end")
+        lines.extend(f'  {ids[key]}["{_mermaid_text(key)}"]' for key in self.others)
+        lines.extend(f'  {ids[key]}(["{_mermaid_text(key)}"])' for key in self.external)
+        lines.extend(f"  {ids[up]} --> {ids[down]}" for up, down in self.edges)
+        return "\n".join(lines)
+
+    def dot(self) -> str:
+        lines = ["digraph assets {", "  rankdir=LR;"]
+        for layer, members in self.layers.items():
+            lines.append(f'  subgraph "cluster_{layer}" {{')
+            lines.append(f'    label="{layer}";')
+            lines.extend(f"    {_dot_id(key)};" for key in members)
+            lines.append("  }")
+        lines.extend(f"  {_dot_id(key)};" for key in self.others)
+        lines.extend(f"  {_dot_id(key)} [style=dashed];" for key in self.external)
+        lines.extend(f"  {_dot_id(up)} -> {_dot_id(down)};" for up, down in self.edges)
+        lines.append("}")
+        return "\n".join(lines)
 
 
-def _dot(layers, others, external, edges) -> str:
-    lines = ["digraph assets {", "  rankdir=LR;"]
-    for layer, members in layers.items():
-        lines.append(f'  subgraph "cluster_{layer}" {{')
-        lines.append(f'    label="{layer}";')
-        lines.extend(f'    "{key_string(a.key)}";' for a in members)
-        lines.append("  }")
-    lines.extend(f'  "{key_string(a.key)}";' for a in others)
-    lines.extend(f'  "{key}" [style=dashed];' for key in external)
-    lines.extend(f'  "{up}" -> "{down}";' for up, down in edges)
-    lines.append("}")
-    return "\n".join(lines)
+def _mermaid_text(text: str) -> str:
+    """Text safe inside a quoted Mermaid label: special characters as ``#code;`` entities."""
+    return "".join(
+        f"#{ord(char)};" if char in _MERMAID_SPECIAL or not char.isprintable() else char
+        for char in text
+    )
 
 
-def _stable_ids(layers, others, external) -> dict[str, str]:
-    keys: Iterable[str] = [
-        *(key_string(a.key) for members in layers.values() for a in members),
-        *(key_string(a.key) for a in others),
-        *external,
-    ]
-    return {key: f"a{number}" for number, key in enumerate(sorted(set(keys)))}
+_MERMAID_SPECIAL = set('"#<>&;`[](){}|')
+
+
+def _dot_id(text: str) -> str:
+    """A Graphviz double-quoted ID: backslashes and quotes escaped, line breaks as ``\\n``."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(char if char.isprintable() else "\\n" for char in escaped)
+    return f'"{escaped}"'

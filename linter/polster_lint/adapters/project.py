@@ -16,6 +16,14 @@ from polster_lint.errors import ProjectError
 _SKIPPED_FOLDERS = {"__pycache__", ".git", ".venv", "node_modules"}
 
 
+def current_dir() -> Path:
+    """The working directory, or a clear error when it has been deleted under us."""
+    try:
+        return Path(os.getcwd())
+    except FileNotFoundError:
+        raise ProjectError("the current directory no longer exists; cd into one") from None
+
+
 def find_project_root(start: Path) -> Path:
     """The nearest folder at or above ``start`` that holds a Polster project."""
     start = start.resolve()
@@ -48,7 +56,14 @@ def _python_files(folder: Path) -> list[Path]:
     return found
 
 
-def _source_file(root: Path, source_root: Path, path: Path, **kind) -> SourceFile:
+def _source_file(
+    root: Path,
+    source_root: Path,
+    path: Path,
+    layer: str | None = None,
+    is_asset_module: bool = False,
+    owner: Key | None = None,
+) -> SourceFile:
     try:
         parts = list(path.relative_to(source_root).with_suffix("").parts)
     except ValueError:
@@ -61,7 +76,9 @@ def _source_file(root: Path, source_root: Path, path: Path, **kind) -> SourceFil
         relative=path.relative_to(root).as_posix(),
         module=".".join(parts),
         is_package=is_package,
-        **kind,
+        layer=layer,
+        is_asset_module=is_asset_module,
+        owner=owner,
     )
 
 

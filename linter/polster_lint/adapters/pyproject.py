@@ -82,7 +82,7 @@ def parse_codes(values: list[str], option: str) -> set[str]:
     return codes
 
 
-def _codes(table: dict, option: str, default: set[str]) -> set[str]:
+def _codes(table: dict[str, object], option: str, default: set[str]) -> set[str]:
     if option not in table:
         return default
     values = table[option]
@@ -109,7 +109,7 @@ def _external(values: object) -> list[Key]:
     return [tuple(value.split("/")) for value in values]
 
 
-def _path_option(table: dict, option: str, default: str) -> str:
+def _path_option(table: dict[str, object], option: str, default: str) -> str:
     value = table.get(option, default)
     if (
         not isinstance(value, str)
@@ -121,7 +121,7 @@ def _path_option(table: dict, option: str, default: str) -> str:
     return value.strip("/")
 
 
-def _module_option(table: dict, default: str) -> str:
+def _module_option(table: dict[str, object], default: str) -> str:
     value = table.get("definitions-module", default)
     if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
         raise ConfigError("definitions-module must be a dotted module name")

@@ -80,8 +80,8 @@ def compare(
     """POL011 for every asset or edge found on one side only."""
     violations: list[Violation] = []
 
-    def at_definitions(message: str, **keys) -> Violation:
-        return Violation(definitions, None, "POL011", message, line=1, column=1, **keys)
+    def at_definitions(message: str, asset: Key, dependency: Key | None = None) -> Violation:
+        return Violation(definitions, None, "POL011", message, asset, dependency, line=1, column=1)
 
     for key in sorted(assets - set(graph.assets)):
         violations.append(
@@ -105,13 +105,18 @@ def compare(
         message = (
             f"Dagster has edge {key_string(up)} -> {key_string(down)}, which the static graph lacks"
         )
-        asset = graph.assets.get(down)
-        if asset is None:
+        downstream = graph.assets.get(down)
+        if downstream is None:
             violations.append(at_definitions(message, asset=down, dependency=up))
         else:
             violations.append(
                 Violation(
-                    asset.file, asset.decl.anchor, "POL011", message, asset=down, dependency=up
+                    downstream.file,
+                    downstream.decl.anchor,
+                    "POL011",
+                    message,
+                    asset=down,
+                    dependency=up,
                 )
             )
     for up, down in sorted(set(static_edges) - edges):

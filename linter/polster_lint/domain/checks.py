@@ -5,6 +5,7 @@ turns anchors into line and column only for the violations that survive filterin
 """
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from polster_lint.domain.config import LintConfig
@@ -176,6 +177,10 @@ def _edge_violation(
     return violation(code, f"{down} depends on {up}: {reason}")
 
 
+_Probe = tuple[Key | str, ...]
+"""A feature of a key that a typo of it probably keeps (see :class:`_Suggestions`)."""
+
+
 class _Suggestions:
     """ "Did you mean" candidates for an unknown key, found without comparing every key.
 
@@ -185,14 +190,14 @@ class _Suggestions:
     very same name under another prefix, are compared.
     """
 
-    def __init__(self, keys) -> None:
-        self._index: dict[tuple, list[str]] = {}
+    def __init__(self, keys: Iterable[Key]) -> None:
+        self._index: dict[_Probe, list[str]] = {}
         for key in keys:
             for probe in self._probes(key):
                 self._index.setdefault(probe, []).append(key_string(key))
 
     @staticmethod
-    def _probes(key: Key) -> list[tuple]:
+    def _probes(key: Key) -> list[_Probe]:
         prefix, name = key[:-1], key[-1]
         # The last probe finds the same name under another prefix: orders -> silver/orders.
         return [(prefix, "start", name[:3]), (prefix, "end", name[-3:]), ("name", name)]

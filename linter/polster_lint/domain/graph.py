@@ -80,7 +80,10 @@ def resolve_reference(
             return None
         if symbol.keys:
             return symbol.keys
-        if symbol.target is None or symbol.target[1] is None:
+        if symbol.target is None:
             return None
-        module, name = symbol.target
+        module, attribute = symbol.target
+        if attribute is None:  # the name is a module, not something in one
+            return None
+        name = attribute
     return None

@@ -121,5 +121,5 @@ class Finding:
     asset: str | None = None
     dependency: str | None = None
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.code, self.message)

@@ -10,6 +10,7 @@ of multi-assets, graph assets) and leaves names it cannot see through as referen
 import re
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
+from typing import TypeGuard
 
 import libcst as cst
 
@@ -276,11 +277,11 @@ class _ModuleExtractor:
             declared.append(self._unkeyed(specs, function, group))
         outs = options.get("outs")
         if isinstance(outs, cst.Dict):
-            for element in outs.elements:
-                if not isinstance(element, cst.DictElement):
+            for entry in outs.elements:
+                if not isinstance(entry, cst.DictElement):
                     continue
-                out_name = self._literal_string(element.key)
-                out = _keywords(element.value.args) if isinstance(element.value, cst.Call) else {}
+                out_name = self._literal_string(entry.key)
+                out = _keywords(entry.value.args) if isinstance(entry.value, cst.Call) else {}
                 if "key" in out:
                     key = self._literal_key(out["key"])
                 elif out_name is not None:
@@ -291,7 +292,7 @@ class _ModuleExtractor:
                 declared.append(
                     AssetDecl(
                         key=key,
-                        anchor=self._anchor(element),
+                        anchor=self._anchor(entry),
                         function=function.name.value,
                         group=self._group(out) if "group_name" in out else group,
                         group_anchor=self._anchor(out["group_name"])
@@ -424,7 +425,7 @@ class _ModuleExtractor:
             return f"{base}.{expression.attr.value}" if base is not None else None
         return None
 
-    def _is_call_to(self, expression: cst.BaseExpression, dagster_name: str) -> bool:
+    def _is_call_to(self, expression: cst.BaseExpression, dagster_name: str) -> TypeGuard[cst.Call]:
         return (
             isinstance(expression, cst.Call)
             and self._qualify(expression.func) == f"dagster.{dagster_name}"

@@ -1,0 +1,100 @@
+"""One error story for both commands: one line, the error's own exit status, and the
+traceback of an internal error only under ``--debug``."""
+
+import subprocess
+
+import pytest
+from test_lint_rules import make_project
+
+import polster.cli
+import polster_lint.cli
+from polster.cli import main as polster_main
+from polster_lint.cli import main as lint_main
+
+from conftest import POLSTER, POLSTER_LINT, clean_env
+
+BAD_SETTINGS = [
+    "[tool.polster.lint]\nallow-same-layer = 5\n",
+    '[tool.polster.lint]\nassets-dir = "../elsewhere"\n',
+    "[tool.polster]\nlint = 5\n",
+    "[tool]\npolster = 5\n",
+    '[tool.polster.lint]\nassets-dir = "a\\u0000b"\n',
+    "[tool.polster.lint\n",
+]
+
+
+@pytest.mark.parametrize("pyproject", BAD_SETTINGS)
+def test_bad_settings_exit_2_from_every_command(tmp_path, capsys, pyproject):
+    root = make_project(tmp_path, {}, pyproject=pyproject)
+    commands = [
+        lambda: lint_main([str(root)]),
+        lambda: polster_main(["lint", str(root)]),
+        lambda: polster_main(["list-assets", "--project-dir", str(root)]),
+        lambda: polster_main(
+            ["add-asset", "--project-dir", str(root), "--layer", "bronze", "--name", "x"]
+        ),
+        lambda: polster_main(
+            ["remove-asset", "orders", "--layer", "bronze", "--project-dir", str(root)]
+        ),
+    ]
+    messages = set()
+    for command in commands:
+        assert command() == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "error:" in err and "Traceback" not in err, err
+        messages.add(err.split("error: ", 1)[1])
+    assert len(messages) == 1, messages  # the same words from every command
+
+
+def _explode(*args, **kwargs):
+    raise RuntimeError("something Polster did not expect\nsecond line")
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "command", "argv"),
+    [
+        (polster_lint.cli, "lint_project", lint_main, ["{root}"]),
+        (polster.cli, "list_assets", polster_main, ["list-assets", "--project-dir", "{root}"]),
+    ],
+)
+def test_internal_error_is_one_line_and_debug_shows_the_traceback(
+    tmp_path, capsys, monkeypatch, module, function, command, argv
+):
+    root = make_project(tmp_path, {})
+    monkeypatch.setattr(module, function, _explode)
+    argv = [part.format(root=root) for part in argv]
+    assert command(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: RuntimeError: something" in err
+    assert "--debug" in err and "Traceback" not in err
+    assert command([*argv, "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "_explode" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [POLSTER, "--version"],
+        [POLSTER, "list-assets"],
+        [POLSTER, "init", "p", "--no-input"],
+        [POLSTER_LINT],
+    ],
+)
+def test_a_deleted_working_directory_is_one_line(tmp_path, argv):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@"'
+    result = subprocess.run(
+        ["sh", "-c", script, "sh", str(gone), *argv],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
+    assert "Traceback" not in result.stderr
+    if argv[1:] == ["--version"]:
+        assert result.returncode == 0 and result.stdout.startswith("polster ")
+    else:
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert "directory" in result.stderr and "internal error" not in result.stderr

@@ -1,0 +1,121 @@
+"""polster-lint against a hostile repository: forged or damaged caches, and keys that try
+to break out of the graph formats."""
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_lint_rules import ASSETS, make_project
+
+from polster_lint.adapters.cache import FactsCache
+
+from conftest import POLSTER_LINT, clean_env
+
+GOLD_FROM_BRONZE = """\
+import dagster as dg
+
+
+@dg.asset(key=["gold", "revenue"], group_name="gold", deps=[dg.AssetKey(["bronze", "orders"])])
+def gold_revenue() -> None: ...
+"""
+
+
+def lint(root: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = clean_env({"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")})
+    return subprocess.run(
+        [POLSTER_LINT, str(root), *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_a_cache_that_came_with_the_repository_cannot_hide_a_violation(tmp_path):
+    """The attack: commit a cache whose entry for a violating file carries the file's new
+    hash and stat but the facts of its clean version. A fresh clone must still fail."""
+    attacker, victim = tmp_path / "attacker", tmp_path / "victim"
+    root = make_project(tmp_path / "repo", {})
+    assert lint(root, attacker).returncode == 0  # the attacker's cache of the clean tree
+    cache_file = root / ".polster_cache" / "lint.json"
+    signature, _, body = cache_file.read_bytes().partition(b"\n")
+    document = json.loads(body)
+    gold = root / ASSETS / "gold" / "run_gold_revenue.py"
+    gold.write_text(GOLD_FROM_BRONZE)
+    entry = document["files"][f"{ASSETS}/gold/run_gold_revenue.py"]
+    stat = gold.stat()
+    entry["stat"] = [stat.st_size, stat.st_mtime_ns]
+    entry["hash"] = hashlib.blake2b(gold.read_bytes(), digest_size=16).hexdigest()
+    forged = json.dumps(document, separators=(",", ":")).encode()
+    # Signed with the attacker's key, with none, or with garbage: the victim's key differs.
+    for forged_signature in (signature, b"0" * len(signature), b""):
+        cache_file.write_bytes(forged_signature + b"\n" + forged)
+        result = lint(root, victim, "--format", "github")
+        assert result.returncode == 1 and "POL002" in result.stdout, result
+
+
+DAMAGED_FACTS = [
+    {"symbols": ["not", "a", "mapping"]},
+    {"noqa": ["POL002"]},
+    {"noqa": {"x": ["POL002"]}},
+    {"assets": "everything"},
+    {"assets": [{"key": ["gold", "revenue"], "anchor": "first"}]},
+    {"reads": [{"key": 5, "text": "", "anchor": -1}]},
+    {"module": None},
+    {},  # the facts are fine; the positions below are not
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGED_FACTS)
+def test_a_damaged_cache_entry_is_a_miss(tmp_path, monkeypatch, damage):
+    """Entries in a shape the code never writes (validly signed, as if by a bug or another
+    build of the same version) are re-parsed, never trusted or crashed on."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    root = make_project(tmp_path / "repo", {f"{ASSETS}/gold/run_gold_revenue.py": GOLD_FROM_BRONZE})
+    assert lint(root, home).returncode == 1
+    cache = FactsCache.for_project(root)
+    assert cache is not None and cache.entries
+    for entry in cache.entries.values():
+        entry["facts"].update(damage)
+        entry["positions"] = [] if not damage else [["one", 1]]  # too few, or not numbers
+    cache.changed = True
+    cache.save()
+    for _ in range(2):  # the run after the miss reads what the first one stored again
+        result = lint(root, home)
+        assert result.returncode == 1, result.stderr
+        assert "POL002" in result.stdout and "internal error" not in result.stderr
+        assert f"{ASSETS}/gold/run_gold_revenue.py:4:61:" in result.stdout
+
+
+HOSTILE_KEYS = [
+    'x"] --> evil["pwn',
+    'a" -> "b',
+    "back\\\\slash",
+    "new\\nline",
+    "semi;colon",
+    "#35;",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_KEYS)
+def test_graph_formats_escape_key_text(tmp_path, hostile):
+    source = f"""\
+import dagster as dg
+
+
+@dg.asset(key=["bronze", "{hostile}"], group_name="bronze")
+def odd() -> None: ...
+"""
+    root = make_project(tmp_path / "repo", {f"{ASSETS}/bronze/run_bronze_odd.py": source})
+    home = tmp_path / "home"
+    mermaid = lint(root, home, "--graph", "mermaid").stdout
+    edges = [line for line in mermaid.splitlines() if "-->" in line]
+    assert len(edges) == 2, mermaid
+    assert all(line.strip().split(" --> ")[0].startswith("a") for line in edges)
+    node_lines = [line for line in mermaid.splitlines() if line.strip().startswith("a")]
+    assert all(line.count('"') in (0, 2) for line in node_lines), mermaid
+    dot = lint(root, home, "--graph", "dot").stdout
+    edges = [line for line in dot.splitlines() if "->" in line]
+    assert len(edges) == 2, dot
+    # Every quoted ID closes where it should: an even number of unescaped quotes a line.
+    for line in dot.splitlines():
+        assert line.replace("\\\\", "").replace('\\"', "").count('"') % 2 == 0, line
