@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from polster_lint.parsing.extract import anchor_positions, extract
 from polster_lint.domain.model import ModuleFacts
+from polster_lint.parsing.extract import anchor_positions, extract
 
 from conftest import REPO_ROOT
 
