@@ -4,8 +4,8 @@ One server for the module, on a freshly generated project started with
 ``python run_polster.py --no-materialize --ui``: nothing is materialized when it starts,
 so the tests first prove that the automation builds everything on its own, then that a
 new bronze materialization is followed by silver and gold, then what the browser shows.
-Chromium is Debian's (installed by ``.ci/run``); Playwright drives it without
-downloading a browser of its own.
+Chromium is Debian's (installed with apt on first use, see ``system_packages``);
+Playwright drives it without downloading a browser of its own.
 """
 
 import json
@@ -18,10 +18,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from system_packages import debian_program
 
 from conftest import PYTHON, REPO_ROOT, bake, clean_env
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 EXAMPLES = [["bronze", "example"], ["silver", "example"], ["gold", "example"]]
 LOCATION = "sales_analytics"
@@ -214,10 +214,11 @@ def test_a_new_bronze_materialization_is_followed_by_silver_then_gold(server):
 def test_the_browser_shows_groups_materializations_checks_and_the_running_sensor(server):
     from playwright.sync_api import sync_playwright
 
+    chromium = debian_program("chromium", "chromium")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=[
                 "--no-sandbox",
                 "--disable-gpu",
