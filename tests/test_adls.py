@@ -38,6 +38,7 @@ from adlfs import AzureBlobFileSystem
 from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
 
 from conftest import PYTHON, REPO_ROOT, bake, clean_env, run
+from system_packages import debian_program
 
 AZURITE_VERSION = "3.35"
 AZURITE_DIR = REPO_ROOT / ".cache" / "azurite"
@@ -171,6 +172,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def azurite_executable() -> Path:
+    # A fresh machine may lack Node.js: take Debian's (npm brings nodejs with it).
+    debian_program("npm", "npm")
     try:
         return install_azurite()
     except AzuriteUnavailable as error:

@@ -4,7 +4,6 @@ traceback of an internal error only under ``--debug``."""
 import subprocess
 
 import pytest
-from test_lint_rules import make_project
 
 import polster.cli
 import polster_lint.cli
@@ -12,6 +11,7 @@ from polster.cli import main as polster_main
 from polster_lint.cli import main as lint_main
 
 from conftest import POLSTER, POLSTER_LINT, clean_env
+from test_lint_rules import make_project
 
 BAD_SETTINGS = [
     "[tool.polster.lint]\nallow-same-layer = 5\n",

@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_lint_rules import ASSETS, make_project
 
 from polster_lint.adapters.cache import FactsCache
 
 from conftest import POLSTER_LINT, clean_env
+from test_lint_rules import ASSETS, make_project
 
 GOLD_FROM_BRONZE = """\
 import dagster as dg

@@ -1,6 +1,7 @@
 """A missing system program fails its test with one line naming the command to run."""
 
 import pytest
+
 from system_packages import debian_program
 
 

@@ -18,9 +18,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from system_packages import debian_program
 
 from conftest import PYTHON, REPO_ROOT, bake, clean_env
+from system_packages import debian_program
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 EXAMPLES = [["bronze", "example"], ["silver", "example"], ["gold", "example"]]
