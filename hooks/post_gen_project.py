@@ -14,6 +14,7 @@ Nothing here touches the network or installs anything.
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 CONTEXT = json.loads(r"""{{ cookiecutter | jsonify }}""")
@@ -49,8 +50,24 @@ def remove_unwanted_files(project: Path, context: dict) -> None:
         shutil.rmtree(project / ".github")
 
 
-if __name__ == "__main__":
+def main() -> int:
+    """Finish the project; on failure say why in one line (cookiecutter then removes it)."""
     project_dir = Path.cwd()
-    remove_unwanted_files(project_dir, CONTEXT)
-    write_env_file(project_dir, CONTEXT["storage_backend"])
-    write_answers(project_dir, CONTEXT)
+    try:
+        remove_unwanted_files(project_dir, CONTEXT)
+        write_env_file(project_dir, CONTEXT["storage_backend"])
+        write_answers(project_dir, CONTEXT)
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        print(
+            f"error: could not finish the project: {error.strerror or error}{where}",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

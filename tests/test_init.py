@@ -90,10 +90,12 @@ def test_init_usage_errors_exit_2(tmp_path, home):
 
 
 def test_init_prompts_with_the_name_as_default(tmp_path, home):
-    # Answer every prompt with Enter except the description.
-    answers = "\n\nA project typed at the prompt\n\n\n\n\n"
+    # Answer every prompt with Enter except the description. NAME is the slug: the
+    # folder and package name is not asked again (an answer there could contradict it).
+    answers = "\nA project typed at the prompt\n\n\n\n\n"
     result = polster("init", "typed_project", cwd=tmp_path, stdin=answers)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "package and folder name" not in result.stdout
     stored = json.loads((tmp_path / "typed_project" / ".polster-answers.json").read_text())
     assert stored["cookiecutter"]["project_name"] == "Typed Project"
     assert stored["cookiecutter"]["project_slug"] == "typed_project"

@@ -1,18 +1,37 @@
-"""``polster init``: generate a new project from the bundled template.
+"""``polster init``: generate a new project from the bundled template, all or nothing.
 
-A thin layer over cookiecutter's API. It checks what it can before cookiecutter starts
-(the name, the target folder), so that a mistake costs nothing and leaves nothing
-behind, and turns cookiecutter's exceptions into one-line errors.
+It checks what it can before cookiecutter starts (the name, the target folder), so that
+a mistake costs nothing. Cookiecutter then renders the project into a staging folder
+next to the target (same filesystem), reached through a link from a private work folder
+with a plain path: cookiecutter renders its output path as a template, and the user's
+folders may be named anything. The finished project moves to its place with one rename
+that never replaces anything; on any failure, or Ctrl-C, the staging folder goes and
+the target never appears.
 """
 
+import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from cookiecutter.exceptions import CookiecutterException, FailedHookException
-from cookiecutter.main import cookiecutter
+from cookiecutter.config import get_user_config
+from cookiecutter.exceptions import CookiecutterException
 
-from polster.template import project_template_dir, template_hook
-from polster_lint.errors import FAILURE, PolsterError
+from polster.template import (
+    check_python_sources,
+    interrupts_deferred,
+    one_line,
+    os_reason,
+    project_template_dir,
+    remove_tree,
+    rename_no_replace,
+    run_template,
+    template_hook,
+    work_folder,
+)
+from polster_lint.domain.medallion import ANSWERS_FILE
+from polster_lint.errors import FAILURE, USAGE_ERROR, PolsterError
 
 
 class ScaffoldError(PolsterError):
@@ -31,40 +50,110 @@ class InitRequest:
 
 def init_project(request: InitRequest) -> Path:
     """Create ``<output_dir>/<name>`` and return its path."""
-    hook = template_hook("pre_gen_project")
-    problem = hook.slug_problem(request.name)
+    name = request.name
+    problem = template_hook("pre_gen_project").slug_problem(name)
     if problem:
-        raise ScaffoldError(problem, exit_code=2)
-    if not request.output_dir.is_dir():
-        raise ScaffoldError(f"output directory {request.output_dir} does not exist", exit_code=2)
-    target = request.output_dir / request.name
-    if target.exists():
+        raise ScaffoldError(problem, exit_code=USAGE_ERROR)
+    output_dir = request.output_dir
+    if not output_dir.is_dir():
+        what = "is not a folder" if output_dir.exists() else "does not exist"
+        raise ScaffoldError(f"output directory {output_dir} {what}", exit_code=USAGE_ERROR)
+    target = output_dir / name
+    if _lexists(target):
         raise ScaffoldError(
-            f"{target} already exists; pick another name or remove it first", exit_code=2
+            f"{target} already exists; pick another name or remove it first",
+            exit_code=USAGE_ERROR,
         )
-    extra_context = {"project_name": _title(request.name), "project_slug": request.name}
+    with work_folder("polster-init-") as work:
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=f".{name}.polster-init-", dir=output_dir))
+        except OSError as error:
+            raise ScaffoldError(
+                f"cannot create the project in {output_dir}: {os_reason(error)}"
+            ) from None
+        try:
+            built = _render(request, work, stage)
+            with interrupts_deferred():
+                rename_no_replace(built, target)
+        except FileExistsError:
+            raise ScaffoldError(
+                f"{target} appeared while the project was being made; it was left as it was",
+                exit_code=USAGE_ERROR,
+            ) from None
+        except OSError as error:
+            raise ScaffoldError(f"could not create {target}: {os_reason(error)}") from None
+        finally:
+            remove_tree(stage)
+    return target
+
+
+def _render(request: InitRequest, work: Path, stage: Path) -> Path:
+    """Render the project into ``stage``; return the finished project folder in it."""
+    link = work / "out"
+    link.symlink_to(stage, target_is_directory=True)
+    ours = {"project_name": _title(request.name)}
     if request.storage:
-        extra_context["storage_backend"] = request.storage
-    try:
-        created = cookiecutter(
-            str(project_template_dir()),
-            no_input=request.no_input,
-            extra_context=extra_context,
-            output_dir=str(request.output_dir),
-            overwrite_if_exists=False,
+        ours["storage_backend"] = request.storage
+    defaults = {**_user_defaults(), **ours}
+    if request.no_input:
+        run_template(
+            project_template_dir(),
+            work,
+            output_dir=link,
+            error=ScaffoldError,
+            no_input=True,
+            extra_context={**ours, "project_slug": request.name},
+            default_context=defaults,
         )
-    except FailedHookException:
-        # The hook has already printed what was wrong with the answers.
-        raise ScaffoldError("the template rejected the answers (see above)", exit_code=2) from None
-    except CookiecutterException as error:
-        raise ScaffoldError(f"cookiecutter: {_one_line(error)}") from None
-    return Path(created)
+    else:
+        # The name is the slug: it is given as an answer already made (cookiecutter
+        # asks only what a replay file leaves out), so the prompts cannot change it.
+        replay = work / "answers.json"
+        replay.write_text(
+            json.dumps({"cookiecutter": {"project_slug": request.name}}), encoding="utf-8"
+        )
+        run_template(
+            project_template_dir(),
+            work,
+            output_dir=link,
+            error=ScaffoldError,
+            default_context=defaults,
+            replay_file=replay,
+        )
+    built = stage / request.name
+    if not (built / ANSWERS_FILE).is_file() or not (built / ".env").is_file():
+        raise ScaffoldError("the template did not finish the project (no answers or .env)")
+    check_python_sources(built, ScaffoldError)
+    return built
+
+
+def _user_defaults() -> dict[str, Any]:
+    """The ``default_context`` of the user's cookiecutter configuration, if any."""
+    try:
+        config = get_user_config()
+    except (CookiecutterException, OSError, ValueError) as error:
+        raise ScaffoldError(
+            f"cookiecutter's user configuration: {one_line(error)}", exit_code=USAGE_ERROR
+        ) from None
+    defaults = config.get("default_context") or {}
+    if not isinstance(defaults, dict):
+        raise ScaffoldError(
+            "cookiecutter's user configuration: default_context is not a mapping",
+            exit_code=USAGE_ERROR,
+        )
+    return {key: value for key, value in defaults.items() if key != "project_slug"}
+
+
+def _lexists(path: Path) -> bool:
+    """Whether anything, even a dangling link, is at ``path``."""
+    try:
+        path.lstat()
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
 
 
 def _title(slug: str) -> str:
     return slug.replace("_", " ").title()
-
-
-def _one_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
