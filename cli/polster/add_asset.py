@@ -1,21 +1,36 @@
 """``polster add-asset``: add an asset whose upstreams follow the medallion rules.
 
-The asset template (a nested cookiecutter run) renders the new files into a scratch
-folder; they are then moved into the project one by one with exclusive creation: an
-existing file is never overwritten, and a failure half-way removes what was created.
+The asset template (a nested cookiecutter run, see :func:`polster.template.run_template`)
+renders the new files into a private work folder; every rendered module must compile.
+The files are then copied to where the project's layout (``[tool.polster.lint]``) puts
+an asset's files, each with exclusive creation: an existing file is never overwritten,
+and any failure removes what was created, folders included.
 """
 
-import tempfile
+import errno
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from cookiecutter.exceptions import CookiecutterException
-from cookiecutter.main import cookiecutter
-
-from polster.project import AssetCommandError, Project
-from polster.template import asset_template_dir
-from polster_lint.domain.medallion import asset_name_problem
+from polster.project import AssetCommandError, Project, shown_path
+from polster.template import (
+    asset_template_dir,
+    check_python_sources,
+    interrupts_deferred,
+    os_reason,
+    run_template,
+    work_folder,
+)
+from polster_lint.domain.medallion import asset_files, asset_name_problem
 from polster_lint.domain.model import Key, key_string
+from polster_lint.errors import FAILURE, USAGE_ERROR
+
+MAX_DESCRIPTION_LENGTH = 200
+"""Longest ``--description``: it is one line of text, for a docstring and Dagster's UI."""
+
+RENDER_SLUG = "project"
+"""The folder name the asset template renders into when the project stores no slug."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +41,27 @@ class NewAsset:
     description: str = ""
 
 
+def clean_description(text: str) -> str:
+    """The description as one line of plain text; runs of whitespace become one space.
+
+    Control and invisible characters (NUL, escape sequences, direction overrides, text
+    that is not valid UTF-8) are refused rather than written into Python source.
+    """
+    folded = " ".join(text.split())
+    for character in folded:
+        if unicodedata.category(character).startswith("C"):
+            raise AssetCommandError(
+                f"the description contains the character U+{ord(character):04X}, "
+                "which is not plain text"
+            )
+    if len(folded) > MAX_DESCRIPTION_LENGTH:
+        raise AssetCommandError(
+            f"the description is longer than {MAX_DESCRIPTION_LENGTH} characters; "
+            "keep it to one line"
+        )
+    return folded
+
+
 def name_problem(project: Project, layer: str, name: str) -> str | None:
     """Why ``name`` cannot be used for a new asset of ``layer`` in this project, or None."""
     problem = asset_name_problem(layer, name)
@@ -33,9 +69,9 @@ def name_problem(project: Project, layer: str, name: str) -> str | None:
         return problem
     if (layer, name) in project.graph.assets:
         return f"asset {layer}/{name} already exists"
-    existing = [path for path in project.files_of(layer, name).values() if path.exists()]
+    existing = [path for path in project.files_of(layer, name).values() if _lexists(path)]
     if existing:
-        return f"{existing[0].relative_to(project.root)} already exists"
+        return f"{shown_path(existing[0], project.root)} already exists"
     return None
 
 
@@ -47,7 +83,7 @@ def resolve_deps(project: Project, layer: str, values: list[str]) -> tuple[Key, 
     keys: list[Key] = []
     for value in (item.strip() for item in values if item.strip()):
         if not layers:
-            raise AssetCommandError(f"bronze assets take no upstream assets (got {value})")
+            raise AssetCommandError(f"bronze assets take no upstream assets (got {value!r})")
         matches = [key for key in allowed if value in (key_string(key), key[-1])]
         if len(matches) != 1:
             why = "is ambiguous" if matches else f"is not a {layers} asset of the project"
@@ -67,54 +103,129 @@ def add_asset(project: Project, asset: NewAsset, dry_run: bool = False) -> list[
     problem = name_problem(project, asset.layer, asset.name)
     if problem:
         raise AssetCommandError(problem)
-    targets = list(project.files_of(asset.layer, asset.name).values())
+    description = clean_description(asset.description)
+    targets = project.files_of(asset.layer, asset.name)
+    for target in targets.values():
+        _check_target(project.root, target)
     if dry_run:
-        return targets
-    with tempfile.TemporaryDirectory(prefix="polster-add-asset-") as scratch:
-        rendered = _render(project, asset, Path(scratch))
-        _move_into_project(rendered, project.root, targets)
-    return targets
+        return list(targets.values())
+    with work_folder("polster-add-asset-") as work:
+        sources = _render(project, asset, description, work)
+        try:
+            _copy_into_project(sources, targets)
+        except FileExistsError as error:
+            where = shown_path(Path(error.filename or "?"), project.root)
+            raise AssetCommandError(
+                f"{where} already exists (created meanwhile?); nothing was added",
+                USAGE_ERROR,
+            ) from None
+        except OSError as error:
+            raise AssetCommandError(
+                f"could not add {asset.layer}/{asset.name}: {os_reason(error, project.root)}; "
+                "nothing was added",
+                FAILURE,
+            ) from None
+    return list(targets.values())
 
 
-def _render(project: Project, asset: NewAsset, scratch: Path) -> Path:
-    """Run the asset template into ``scratch``; return the rendered project folder."""
-    slug = project.answers.get("project_slug") or project.root.name
+def _check_target(root: Path, target: Path) -> None:
+    """Refuse a target the layout settings put outside the project or write oddly."""
+    relative = target.relative_to(root).as_posix()
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") for part in parts) or not relative.isprintable():
+        raise AssetCommandError(
+            f"[tool.polster.lint] puts an asset file at {relative!r}, "
+            "which is not a plain path inside the project"
+        )
+    try:
+        inside = target.parent.resolve().is_relative_to(root.resolve())
+    except (OSError, ValueError, RuntimeError):
+        inside = False
+    if not inside:
+        raise AssetCommandError(
+            f"{relative!r} would be written outside the project (through a link); nothing was added"
+        )
+
+
+def _render(project: Project, asset: NewAsset, description: str, work: Path) -> dict[str, Path]:
+    """Run the asset template in ``work``; return the rendered files by role."""
+    slug = project.answers.get("project_slug") or RENDER_SLUG  # validated on loading
     context = {
         "project_slug": slug,
         "layer": asset.layer,
         "asset_name": asset.name,
         "deps": ",".join(key_string(key) for key in asset.deps),
         "_allow_same_layer": asset.layer in project.config.same_layer_allowed,
+        # Private keys reach the template as they are; public ones would be run as Jinja.
+        "_description": description,
     }
-    if asset.description:
-        context["description"] = asset.description
-    try:
-        rendered = cookiecutter(
-            str(asset_template_dir()),
-            no_input=True,
-            extra_context=context,
-            output_dir=str(scratch / "out"),
-            default_config={
-                "replay_dir": str(scratch / "replay"),
-                "cookiecutters_dir": str(scratch),
-            },
-        )
-    except CookiecutterException as error:
-        raise AssetCommandError(f"the asset template failed: {error}", exit_code=1) from None
-    return Path(rendered)
+    out = work / "out"
+    rendered = run_template(
+        asset_template_dir(), work, output_dir=out, error=AssetCommandError, extra_context=context
+    )
+    check_python_sources(rendered, AssetCommandError)
+    # The template lays the files out the default way; the project's layout may differ.
+    sources = {
+        role: rendered / relative for role, relative in asset_files(asset.layer, asset.name).items()
+    }
+    for source in sources.values():
+        if not source.is_file():
+            raise AssetCommandError(
+                f"the asset template did not render {source.relative_to(rendered)}", FAILURE
+            )
+    return sources
 
 
-def _move_into_project(rendered: Path, root: Path, targets: list[Path]) -> None:
-    """Copy the rendered files into the project: all of them, or none on any failure."""
-    created: list[Path] = []
+def _copy_into_project(sources: dict[str, Path], targets: dict[str, Path]) -> None:
+    """Copy the rendered files to their targets: all of them, or none on any failure."""
+    created_files: list[Path] = []
+    created_folders: list[Path] = []
+    with interrupts_deferred():
+        try:
+            for role, target in targets.items():
+                _make_folders(target.parent, created_folders)
+                content = sources[role].read_bytes()
+                with target.open("xb") as sink:  # "x": fail rather than overwrite
+                    created_files.append(target)
+                    sink.write(content)
+        except BaseException:
+            for path in reversed(created_files):
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+            for folder in reversed(created_folders):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
+            raise
+
+
+def _make_folders(folder: Path, created: list[Path]) -> None:
+    """Create ``folder`` and its missing parents, noting each one created here."""
+    missing: list[Path] = []
+    while not folder.is_dir():
+        if _lexists(folder):
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            if not path.is_dir():
+                raise NotADirectoryError(
+                    errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)
+                ) from None
+            continue  # made by someone else meanwhile: not ours to remove
+        created.append(path)
+
+
+def _lexists(path: Path) -> bool:
+    """Whether anything, even a dangling link, is at ``path``."""
     try:
-        for target in targets:
-            source = rendered / target.relative_to(root)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("xb") as sink:  # "x": fail rather than overwrite
-                created.append(target)
-                sink.write(source.read_bytes())
-    except BaseException:
-        for path in created:
-            path.unlink(missing_ok=True)
-        raise
+        path.lstat()
+    except (OSError, ValueError):
+        return False
+    return True

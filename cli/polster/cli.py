@@ -10,12 +10,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from polster import __version__
-from polster.add_asset import NewAsset, add_asset, name_problem, resolve_deps
+from polster.add_asset import NewAsset, add_asset, clean_description, name_problem, resolve_deps
 from polster.init_project import InitRequest, init_project
 from polster.list_assets import list_assets
-from polster.project import AssetCommandError, load_project
+from polster.project import AssetCommandError, load_project, shown
 from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
 from polster.remove_asset import remove_asset
 from polster_lint.adapters.project import current_dir
@@ -39,11 +40,22 @@ def main(argv: list[str] | None = None) -> int:
                 "input ended before every question was answered "
                 "(use --no-input to take the defaults)"
             ) from None
+        except PolsterError as error:
+            # The message may quote what the user typed or a path: keep it on one line.
+            error.args = (shown(str(error)),)
+            raise
     return outcome.status
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {shown(message)} (see {self.prog} --help)\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="polster",
         description="Create and grow medallion-architecture Dagster projects.",
     )
@@ -54,7 +66,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="show the full traceback of an internal error (for bug reports)",
     )
     # Also accepted after the subcommand; SUPPRESS keeps it from resetting the flag above.
-    debug = argparse.ArgumentParser(add_help=False)
+    debug = _Parser(add_help=False)
     debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="as above")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
@@ -82,7 +94,7 @@ def _build_parser() -> argparse.ArgumentParser:
     # Parsed by polster_lint.cli (see main); listed here for --help.
     commands.add_parser("lint", help="check the medallion rules (same as polster-lint)")
 
-    project_dir = argparse.ArgumentParser(add_help=False, parents=[debug])
+    project_dir = _Parser(add_help=False, parents=[debug])
     project_dir.add_argument(
         "--project-dir",
         type=Path,
@@ -147,6 +159,7 @@ def _run_init(args: argparse.Namespace) -> int:
 
 
 def _run_add_asset(args: argparse.Namespace) -> int:
+    description = clean_description(args.description)
     project = load_project(args.project_dir or current_dir())
     interactive = not args.no_input and has_terminal()
 
@@ -178,7 +191,7 @@ def _run_add_asset(args: argparse.Namespace) -> int:
         deps = tuple(ask_deps(layer, choices))
     else:
         raise missing("--deps")
-    asset = NewAsset(layer=layer, name=name, deps=deps, description=args.description.strip())
+    asset = NewAsset(layer=layer, name=name, deps=deps, description=description)
     files = add_asset(project, asset, dry_run=args.dry_run)
     verb = "Would create" if args.dry_run else "Created"
     print(f"{verb} {layer}/{name}:")

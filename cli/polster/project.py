@@ -2,14 +2,19 @@
 
 The assets come from the linter's graph (static, no Dagster import), so the commands see
 exactly what ``polster-lint`` sees; which upstreams an asset may take and which files
-make it up come from the medallion policy, like the linter's rules.
+make up an asset come from the medallion policy, like the linter's rules.
+
+The project's stored answers (``.polster-answers.json``) are a file anyone can edit, so
+they are checked like input typed by the user before anything uses them.
 """
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from polster.template import project_template_dir, template_hook
 from polster_lint.adapters.project import find_project_root
 from polster_lint.adapters.pyproject import load_config
 from polster_lint.domain.config import LintConfig
@@ -18,6 +23,12 @@ from polster_lint.domain.medallion import ANSWERS_FILE, upstream_layers
 from polster_lint.domain.model import Key, ModuleFacts, SourceFile
 from polster_lint.engine import lint_project
 from polster_lint.errors import PolsterError
+
+MAX_ANSWERS_SIZE = 1_000_000
+"""A larger answers file is not one the template wrote."""
+
+MACHINE_KEYS = frozenset({"_template", "_output_dir", "_repo_dir", "_checkout"})
+"""Entries cookiecutter adds to a replay file (machine paths); ignored when present."""
 
 
 class AssetCommandError(PolsterError):
@@ -48,8 +59,11 @@ class Project:
 
 
 def load_project(project_dir: Path) -> Project:
+    if not project_dir.is_dir():
+        what = "is not a folder" if _lexists(project_dir) else "does not exist"
+        raise AssetCommandError(f"project directory {shown_path(project_dir)} {what}")
     root = find_project_root(project_dir)
-    answers = _read_answers(root / ANSWERS_FILE)
+    answers = read_answers(root / ANSWERS_FILE)
     config = load_config(root)
     result = lint_project(root, config)
     return Project(
@@ -57,14 +71,85 @@ def load_project(project_dir: Path) -> Project:
     )
 
 
-def _read_answers(answers_file: Path) -> dict[str, Any]:
-    """The template answers stored in the project, or {} for a project without them."""
-    if not answers_file.is_file():
+def read_answers(answers_file: Path) -> dict[str, Any]:
+    """The template answers stored in the project, checked; {} for a project without them.
+
+    Every value must have the type the template gives it (text, or true/false for the
+    yes/no questions); the slug and the storage backend must pass the template's own
+    checks, since commands build paths and code from them.
+    """
+    if not _lexists(answers_file):
         return {}
+
+    def invalid(why: str) -> AssetCommandError:
+        return AssetCommandError(f"{shown_path(answers_file)} is not a valid answers file: {why}")
+
     try:
-        answers = json.loads(answers_file.read_text(encoding="utf-8"))["cookiecutter"]
-    except (OSError, ValueError, KeyError, TypeError):
-        answers = None
-    if not isinstance(answers, dict):
-        raise AssetCommandError(f"{answers_file} is not a valid answers file")
+        if not answers_file.is_file():
+            raise invalid("it is not a regular file")
+        if answers_file.stat().st_size > MAX_ANSWERS_SIZE:
+            raise invalid(f"it is larger than {MAX_ANSWERS_SIZE} bytes")
+        data = json.loads(answers_file.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise invalid(error.strerror or type(error).__name__) from None
+    except UnicodeDecodeError:
+        raise invalid("it is not UTF-8 text") from None
+    except (ValueError, RecursionError):
+        raise invalid("it is not JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cookiecutter"), dict):
+        raise invalid('it must be a JSON object with a "cookiecutter" object in it')
+    answers: dict[str, Any] = {}
+    types = _answer_types()
+    for key, value in data["cookiecutter"].items():
+        if key in MACHINE_KEYS:
+            continue
+        expected = types.get(key, str)
+        if not isinstance(value, expected) or "\x00" in str(value):
+            kind = "true or false" if expected is bool else "text"
+            raise invalid(f"{key!r} must be {kind}")
+        answers[key] = value
+    hook = template_hook("pre_gen_project")
+    if "project_slug" in answers:
+        problem = hook.slug_problem(answers["project_slug"])
+        if problem:
+            raise invalid(problem)
+    if "storage_backend" in answers:
+        problem = hook.storage_problem(answers["storage_backend"])
+        if problem:
+            raise invalid(problem)
     return answers
+
+
+def _answer_types() -> dict[str, type]:
+    """bool for the template's yes/no questions; every other answer is text."""
+    try:
+        questions = json.loads((project_template_dir() / "cookiecutter.json").read_text())
+    except (OSError, ValueError):
+        questions = {}
+    return {key: bool for key, value in questions.items() if isinstance(value, bool)}
+
+
+def shown_path(path: Path, root: Path | None = None) -> str:
+    """``path`` for a one-line message: relative to ``root`` if below it, and quoted
+    (with escapes) if it holds characters that would break the line."""
+    text = str(path)
+    if root is not None:
+        try:
+            text = path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return shown(text)
+
+
+def shown(text: str) -> str:
+    """``text`` for a one-line message: as it is, or quoted with escapes if it holds line
+    breaks or other characters that are not printable."""
+    return text if text.isprintable() else repr(text)
+
+
+def _lexists(path: Path) -> bool:
+    try:
+        os.lstat(path)
+    except (OSError, ValueError):
+        return False
+    return True

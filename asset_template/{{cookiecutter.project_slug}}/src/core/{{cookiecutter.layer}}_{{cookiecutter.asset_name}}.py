@@ -1,5 +1,5 @@
-{%- from "asset.jinja" import layer, name, deps with context -%}
-"""{{ layer | capitalize }} asset {{ layer }}/{{ name }}: {{ cookiecutter.description }}
+{%- from "asset.jinja" import layer, name, deps, description with context -%}
+"""{{ (layer | capitalize ~ " asset " ~ layer ~ "/" ~ name ~ ": " ~ description) | docstring_text }}
 {% if deps %}
 Reads {{ deps | map("join", "/") | join(", ") }} and writes {{ layer }}/{{ name }}.
 {%- else %}

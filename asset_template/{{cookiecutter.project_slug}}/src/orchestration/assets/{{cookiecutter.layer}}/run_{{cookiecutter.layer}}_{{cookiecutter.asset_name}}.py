@@ -1,4 +1,4 @@
-{%- from "asset.jinja" import layer, name, deps with context -%}
+{%- from "asset.jinja" import layer, name, deps, description with context -%}
 """Asset ``{{ layer }}/{{ name }}`` (logic in ``core/{{ layer }}_{{ name }}.py``)."""
 
 import dagster as dg
@@ -10,7 +10,7 @@ from orchestration.utils import {% if layer == "bronze" %}BUILD_WHEN_MISSING, {%
 @dg.asset(
     key=["{{ layer }}", "{{ name }}"],
     group_name="{{ layer }}",
-    description={{ cookiecutter.description | jsonify }},
+    description={{ description | python_string(4, 12) }},
     kinds={"pandas", "parquet"},
 {%- if deps %}
     deps=[
