@@ -1,9 +1,18 @@
-"""``polster remove-asset``: delete an asset's files, unless others still use it."""
+"""``polster remove-asset``: delete an asset's files, unless others still use it.
 
+All or nothing: the files are first moved aside, by renaming them into a scratch folder
+in the project (same filesystem), and deleted only once all of them have moved. If one
+cannot be moved, the ones already moved are put back and nothing has changed.
+"""
+
+import os
+import tempfile
 from pathlib import Path
 
-from polster.project import AssetCommandError, Project
+from polster.project import AssetCommandError, Project, shown, shown_path
+from polster.template import interrupts_deferred, os_reason, remove_tree, rename_no_replace
 from polster_lint.domain.model import Key, key_string
+from polster_lint.errors import FAILURE
 
 
 def dependents(project: Project, key: Key) -> list[str]:
@@ -26,7 +35,7 @@ def remove_asset(
     key = (layer, name)
     if key not in project.graph.assets:
         existing = ", ".join(key_string(k) for k in project.assets_in(layer)) or "none"
-        raise AssetCommandError(f"no asset {layer}/{name}; {layer} assets: {existing}")
+        raise AssetCommandError(f"no asset {layer}/{shown(name)}; {layer} assets: {existing}")
     users = dependents(project, key)
     if users and not force:
         raise AssetCommandError(
@@ -46,11 +55,70 @@ def remove_asset(
     files = [path for path in project.files_of(layer, name).values() if path.is_file()]
     if asset_file not in files:
         files.append(asset_file)
+    for path in files:
+        _check_inside(project.root, path)
     if not dry_run:
-        for path in files:
-            path.unlink()
+        _delete_all_or_nothing(project.root, files)
         cached = project.root / project.config.core_dir / "__pycache__"
-        if cached.is_dir():
+        if cached.is_dir():  # compiled copies only: best effort
             for stale in cached.glob(f"{layer}_{name}.*.pyc"):
-                stale.unlink()
+                try:
+                    stale.unlink()
+                except OSError:
+                    pass
     return files
+
+
+def _check_inside(root: Path, path: Path) -> None:
+    try:
+        inside = path.parent.resolve().is_relative_to(root.resolve())
+    except (OSError, ValueError, RuntimeError):
+        inside = False
+    if not inside:
+        raise AssetCommandError(
+            f"{shown_path(path, root)} is outside the project (through a link); nothing was removed"
+        )
+
+
+def _delete_all_or_nothing(root: Path, files: list[Path]) -> None:
+    with interrupts_deferred():
+        try:
+            scratch = Path(tempfile.mkdtemp(prefix=".polster-remove-", dir=root))
+        except OSError as error:
+            raise AssetCommandError(
+                f"could not remove the files: {os_reason(error, root)}; nothing was removed",
+                FAILURE,
+            ) from None
+        moved: list[tuple[Path, Path]] = []
+        try:
+            for number, path in enumerate(files):
+                aside = scratch / str(number)
+                os.rename(path, aside)
+                moved.append((path, aside))
+        except OSError as error:
+            stuck = _put_back(moved)
+            if stuck:
+                raise AssetCommandError(
+                    f"could not remove {shown_path(Path(error.filename or '?'), root)}: "
+                    f"{error.strerror}; and could not put back {', '.join(stuck)}: "
+                    f"they are in {shown_path(scratch, root)}",
+                    FAILURE,
+                ) from None
+            remove_tree(scratch)
+            raise AssetCommandError(
+                f"could not remove {shown_path(Path(error.filename or '?'), root)}: "
+                f"{error.strerror}; nothing was removed",
+                FAILURE,
+            ) from None
+        remove_tree(scratch)
+
+
+def _put_back(moved: list[tuple[Path, Path]]) -> list[str]:
+    """Rename the moved files back; return the ones that could not be."""
+    stuck: list[str] = []
+    for path, aside in reversed(moved):
+        try:
+            rename_no_replace(aside, path)  # never over a file made meanwhile
+        except OSError:
+            stuck.append(str(path))
+    return stuck
