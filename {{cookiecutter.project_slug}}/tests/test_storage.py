@@ -4,6 +4,7 @@ of the ADLS backend that need no storage service (its set-up and how its failure
 The ADLS backend itself is tested against the Azurite emulator in Polster's own tests.
 """
 
+import errno
 import socket
 import traceback
 
@@ -58,14 +59,32 @@ def test_failed_write_keeps_the_previous_version(local_storage, monkeypatch):
     write_table(SAMPLE, "bronze", "orders")
 
     def crash(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as patch:
         patch.setattr(storage.pq, "write_table", crash)
-        with pytest.raises(OSError, match="disk full"):
+        with pytest.raises(StorageError, match=r"cannot write table bronze/orders .*No space"):
             write_table(SAMPLE.head(1), "bronze", "orders")
     pd.testing.assert_frame_equal(read_table("bronze", "orders"), SAMPLE)
     assert [p.name for p in (local_storage / "bronze").iterdir()] == ["orders.parquet"]
+
+
+@pytest.mark.parametrize("keep_bytes", [0, 10, 300], ids=["empty", "header", "truncated"])
+def test_damaged_table_file_is_a_storage_error(local_storage, keep_bytes):
+    write_table(SAMPLE, "silver", "customers")
+    path = local_storage / "silver" / "customers.parquet"
+    path.write_bytes(path.read_bytes()[:keep_bytes])
+    with pytest.raises(StorageError, match=r"cannot read table silver/customers .*damaged"):
+        read_table("silver", "customers")
+
+
+def test_data_dir_must_be_able_to_be_a_folder(monkeypatch, tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a folder")
+    for value in (str(a_file), str(a_file / "data"), "~no_such_user_here/data"):
+        monkeypatch.setenv("DATA_DIR", value)
+        with pytest.raises(SettingsError, match="DATA_DIR"):
+            load_settings(tmp_path / "no.env")
 
 
 def test_write_replaces_the_whole_table(local_storage):

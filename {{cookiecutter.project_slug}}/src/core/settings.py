@@ -67,14 +67,37 @@ def load_settings(env_file: Path = ENV_FILE) -> StorageSettings:
     read = _reader(env_file)
     backend = (read("STORAGE_BACKEND") or "local").lower()
     if backend == "local":
-        return LocalStorageSettings(
-            data_dir=resolve_project_path(read("DATA_DIR") or str(DEFAULT_DATA_DIR))
-        )
+        return LocalStorageSettings(data_dir=_data_dir(read("DATA_DIR") or str(DEFAULT_DATA_DIR)))
     if backend == "adls":
         return _adls_settings(read)
     raise SettingsError(
         f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r} (check .env)"
     )
+
+
+def _data_dir(value: str) -> Path:
+    """``DATA_DIR`` as an absolute path, refused when it cannot be a folder.
+
+    The folder itself need not exist (the first write creates it), but the nearest part of
+    the path that does exist must be a folder: ``DATA_DIR=/dev/null`` or a path below a file
+    would otherwise only fail at the first write, with a less helpful message.
+    """
+    try:
+        data_dir = resolve_project_path(value)
+        existing = next(path for path in (data_dir, *data_dir.parents) if path.exists())
+        is_folder = existing.is_dir()
+    except RuntimeError:  # Path.expanduser() on "~name" when this machine has no user "name"
+        raise SettingsError(
+            f"DATA_DIR {value!r} starts with the home folder of an unknown user; "
+            "write the full path"
+        ) from None
+    except ValueError:  # a NUL character, which no path can hold
+        raise SettingsError(f"DATA_DIR {value!r} is not a valid path") from None
+    except OSError as error:  # a name too long for the filesystem, say
+        raise SettingsError(f"DATA_DIR {value!r} cannot be used: {error.strerror}") from None
+    if not is_folder:
+        raise SettingsError(f"DATA_DIR {value!r} cannot be used: {existing} is not a folder")
+    return data_dir
 
 
 def _adls_settings(read: Reader) -> AdlsStorageSettings:

@@ -11,13 +11,18 @@ table is serialized in memory first and then sent in one upload; Azure makes the
 visible only once the upload is complete (one Put Blob, or Put Block List after every
 block of a large file), so readers see the old table or the new one, never part of one,
 and a failed or killed upload leaves the old one in place.
+
+Failures of the storage itself (a full or read-only disk, a damaged parquet file, refused
+credentials, an unreachable account) are raised as :class:`StorageError`, with a one-line
+message that names the table, where it is stored and the cause.
 """
 
 import os
 import re
 import socket
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -68,7 +73,10 @@ def read_table(layer: str, name: str) -> pd.DataFrame:
             f"materialize asset {layer}/{name} first "
             f"(python src/core/{layer}_{name}.py, or python run_polster.py for everything)"
         )
-    return backend.read(relative_path).to_pandas()
+    table = backend.read(relative_path)
+    # A damaged footer can also hide in the pandas metadata, which only to_pandas() reads.
+    with _table_errors("read", relative_path, backend.uri(relative_path)):
+        return table.to_pandas()
 
 
 def table_exists(layer: str, name: str) -> bool:
@@ -121,29 +129,65 @@ class _LocalBackend:
         return (self._data_dir / relative_path).as_uri()
 
     def exists(self, relative_path: str) -> bool:
-        return (self._data_dir / relative_path).is_file()
+        with _table_errors("look up", relative_path, self.uri(relative_path)):
+            return (self._data_dir / relative_path).is_file()
 
     def read(self, relative_path: str) -> pa.Table:
-        return pq.read_table(self._data_dir / relative_path)
+        with _table_errors("read", relative_path, self.uri(relative_path)):
+            return pq.read_table(self._data_dir / relative_path)
 
     def write(self, table: pa.Table, relative_path: str) -> str:
         destination = self._data_dir / relative_path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        # The temporary file sits in the destination folder so the final rename stays on
-        # one filesystem, where os.replace is atomic.
-        handle, temporary = tempfile.mkstemp(
-            dir=destination.parent, prefix=f".{destination.stem}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "wb") as sink:
-                pq.write_table(table, sink)
-                sink.flush()
-                os.fsync(sink.fileno())
-            os.replace(temporary, destination)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with _table_errors("write", relative_path, self.uri(relative_path)):
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            # The temporary file sits in the destination folder so the final rename stays on
+            # one filesystem, where os.replace is atomic.
+            handle, temporary = tempfile.mkstemp(
+                dir=destination.parent, prefix=f".{destination.stem}.", suffix=".tmp"
+            )
+            try:
+                with os.fdopen(handle, "wb") as sink:
+                    pq.write_table(table, sink)
+                    sink.flush()
+                    os.fsync(sink.fileno())
+                os.replace(temporary, destination)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
         return destination.as_uri()
+
+
+@contextmanager
+def _table_errors(action: str, relative_path: str, uri: str) -> Iterator[None]:
+    """Report a failed file operation in one line naming the table, its location and cause.
+
+    Covers what a disk can do to a table: a full or read-only filesystem, a path blocked by
+    a file, and a damaged parquet file (pyarrow raises ArrowInvalid or a plain OSError, and
+    damaged pandas metadata a JSON or Unicode error). The new exception is raised outside
+    the ``except`` clauses, so that no chained exception tells a second story in
+    tracebacks and Dagster's error records.
+    """
+    try:
+        yield
+    except FileNotFoundError:
+        error_class, cause = TableNotFoundError, "it does not exist"
+    except (OSError, ValueError, pa.ArrowException) as error:  # ArrowInvalid is a ValueError
+        error_class, cause = StorageError, _failure_cause(error, action)
+    else:
+        return
+    table = relative_path.removesuffix(".parquet")
+    raise error_class(f"cannot {action} table {table} ({uri}): {cause}") from None
+
+
+def _failure_cause(error: Exception, action: str) -> str:
+    if isinstance(error, OSError) and error.strerror:  # a failed system call: ENOSPC, EROFS ...
+        return f"{error.strerror} ({error.filename})" if error.filename else error.strerror
+    text = str(error).strip()
+    # pyarrow starts some messages with "Could not open Parquet input source '<path>': ".
+    detail = text.splitlines()[0].rpartition("': ")[2] if text else type(error).__name__
+    if action == "read":
+        return f"the file is damaged or not a parquet file ({detail})"
+    return detail
 
 
 # --- Azure Data Lake Storage --------------------------------------------------------------
@@ -244,7 +288,8 @@ class _AdlsBackend:
 
     def read(self, relative_path: str) -> pa.Table:
         data = self._guard("read", relative_path, lambda: self._download(relative_path))
-        return pq.read_table(pa.BufferReader(data))
+        with _table_errors("read", relative_path, self.uri(relative_path)):  # a damaged blob
+            return pq.read_table(pa.BufferReader(data))
 
     def write(self, table: pa.Table, relative_path: str) -> str:
         data = _parquet_bytes(table)
