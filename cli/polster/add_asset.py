@@ -104,9 +104,9 @@ def add_asset(project: Project, asset: NewAsset, dry_run: bool = False) -> list[
     if problem:
         raise AssetCommandError(problem)
     description = clean_description(asset.description)
+    for relative in project.config.asset_files(asset.layer, asset.name).values():
+        _check_target(project.root, relative)
     targets = project.files_of(asset.layer, asset.name)
-    for target in targets.values():
-        _check_target(project.root, target)
     if dry_run:
         return list(targets.values())
     with work_folder("polster-add-asset-") as work:
@@ -128,9 +128,9 @@ def add_asset(project: Project, asset: NewAsset, dry_run: bool = False) -> list[
     return list(targets.values())
 
 
-def _check_target(root: Path, target: Path) -> None:
+def _check_target(root: Path, relative: str) -> None:
     """Refuse a target the layout settings put outside the project or write oddly."""
-    relative = target.relative_to(root).as_posix()
+    target = root / relative
     parts = relative.split("/")
     if any(part in ("", ".", "..") for part in parts) or not relative.isprintable():
         raise AssetCommandError(
