@@ -8,21 +8,46 @@
 Runs are recorded in the project's own Dagster instance (``.dagster/``, SQLite), so the UI
 shows the history of every run started here. The UI mode starts the Dagster webserver and
 the daemon (which runs the schedule and the automation sensor); Ctrl-C stops both.
+
+Exit status: 0 when everything worked (or the UI was stopped with Ctrl-C), 1 when a run or
+a Dagster service failed, 2 for a wrong argument or setting, and 128 + the signal number
+when a run was interrupted (130 for Ctrl-C). Errors are reported in one line.
+
+How it works: this script supervises, the work happens in child processes. The run goes
+to a worker process (this file again, with the hidden ``--worker`` option), the UI to the
+webserver and the daemon. Each child runs in a session of its own, so Ctrl-C or a closing
+terminal reaches only this script, which then stops the children in an orderly way:
+
+* Ctrl-C, SIGTERM and SIGHUP stop the run (Dagster marks it as failed) or the UI. A second
+  Ctrl-C while stopping kills what is left at once.
+* If this script is killed outright (SIGKILL), a small watchdog process (``--watchdog``)
+  notices and stops every child, so no webserver keeps holding the port.
+* Each run is tagged with the host and process id of its worker. A run whose process has
+  gone without finishing it (killed, crashed, the machine rebooted) is marked as failed
+  the next time this script starts, and the UI's daemon fails runs that never started.
 """
+
+from __future__ import annotations
 
 import argparse
 import errno
+import fcntl
 import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import traceback
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_ROOT / "src"))
@@ -30,33 +55,64 @@ sys.path.insert(0, str(PROJECT_ROOT / "src"))
 from core.paths import DAGSTER_HOME  # noqa: E402
 from core.settings import SettingsError, load_settings  # noqa: E402
 
+if TYPE_CHECKING:
+    import dagster as dg
+
+SCRIPT = Path(__file__).resolve()
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
+DAGSTER_CONFIG = DAGSTER_HOME / "dagster.yaml"
+INSTANCE_LOCK = DAGSTER_HOME / "instance.lock"
+
 UI_START_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 15
+"""How long the UI's processes get to shut down before they are killed."""
+RUN_STOP_TIMEOUT_SECONDS = 10
+"""How long an interrupted run gets to record its failure before its worker is killed."""
+WATCHDOG_STOP_TIMEOUT_SECONDS = 3
+"""The same, once this script itself is gone: nobody is waiting, the port must be freed."""
 
-# Written once into a new Dagster home: keep the instance local and quiet.
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+INTERRUPTED = 130
+"""Exit status of a worker that was asked to stop (128 + SIGINT)."""
+
+# Written once into a new Dagster home: keep the instance local and quiet, and let the
+# daemon of the UI mode fail runs that never got started or never finished cancelling.
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+run_monitoring:
+  enabled: true
+"""
+
+# Run tags naming the process that executes a run, to tell later whether it is still there.
+HOST_TAG = "polster/host"
+PID_TAG = "polster/pid"
+PROCESS_START_TAG = "polster/process_start"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    try:
-        load_settings()
-    except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    problem = _address_problem(args.host, args.port) if args.ui else None
+    if args.worker:
+        return worker_main(args.worker)
+    if args.watchdog:
+        return watchdog_main()
+
+    stop = StopRequest()
+    problem = _settings_problem() or (_address_problem(args.host, args.port) if args.ui else None)
     if problem:
-        print(f"error: {problem}", file=sys.stderr)
+        _error(problem)
         return 2
-    _prepare_dagster_home()
-    if not args.no_materialize:
-        status = materialize_all()
-        if status != 0:
-            return status
-    if args.ui:
-        return serve_ui(args.host, args.port)
-    return 0
+    os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
+    children = ChildProcesses(stop)
+    try:
+        status = run_worker(children, stop, "prepare" if args.no_materialize else "materialize")
+        if status == 0 and args.ui:
+            status = serve_ui(children, stop, args.host, args.port)
+        return status
+    except Interrupted as interrupted:
+        _say(interrupted.message, sys.stderr)
+        return 128 + interrupted.signal_number
+    finally:
+        children.close()
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -69,6 +125,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1", help="UI address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="UI port (default: 3000)")
+    # Used by this script to start its own helper processes (see the module docstring).
+    parser.add_argument("--worker", choices=("prepare", "materialize"), help=argparse.SUPPRESS)
+    parser.add_argument("--watchdog", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.no_materialize and not args.ui:
         parser.error("--no-materialize only makes sense with --ui")
@@ -77,35 +136,400 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _prepare_dagster_home() -> None:
-    """Create the project's Dagster instance, its config and its SQLite storage.
+def _settings_problem() -> str | None:
+    try:
+        load_settings()
+    except SettingsError as error:
+        return str(error)
+    return None
 
-    The storage is created here, once, before anything else uses it: the webserver and the
-    daemon start at the same time, and on a new project both would create the same SQLite
-    tables; one then fails ("alembic_version already exists") and the UI does not start.
+
+# --- stopping: signals, child processes, the watchdog --------------------------------------
+
+
+class Interrupted(Exception):
+    """Raised by this script itself, between two steps, once a stop signal has arrived."""
+
+    def __init__(self, signal_number: int, message: str) -> None:
+        super().__init__(message)
+        self.signal_number = signal_number
+        self.message = message
+
+
+class StopRequest:
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP, remembered rather than raised.
+
+    An exception raised wherever the script happens to be (between starting a child and
+    recording it, say) could leave a process behind. The loops of this script look at
+    :attr:`signal_number` instead. A second signal sets :attr:`hurry`: what is still
+    running is then killed at once instead of being given time to shut down.
+    """
+
+    def __init__(self) -> None:
+        self.signal_number: int | None = None
+        self.hurry = False
+        # SIGINT is handled even when the script was started with it ignored (as background
+        # jobs of a non-interactive shell are); SIGHUP not, so that `nohup` keeps working.
+        signal.signal(signal.SIGINT, self._receive)
+        signal.signal(signal.SIGTERM, self._receive)
+        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+            signal.signal(signal.SIGHUP, self._receive)
+
+    def _receive(self, signum: int, _frame: FrameType | None) -> None:
+        if self.signal_number is None:
+            self.signal_number = signum
+        else:
+            self.hurry = True
+
+
+class ChildProcesses:
+    """The processes this script starts, each in a session (and process group) of its own.
+
+    A group holds a child and everything it starts in turn (code servers, run processes),
+    so signalling the group reaches them all. The watchdog is a small process that reads a
+    pipe from this script: the groups to watch. When this script ends, however it ends,
+    the pipe closes, and the watchdog stops every group still on its list.
+    """
+
+    def __init__(self, stop: StopRequest) -> None:
+        self._stop = stop
+        self._watchdog: subprocess.Popen[str] | None = None
+
+    def start(self, command: list[str], stdout: int | None = None) -> subprocess.Popen[bytes]:
+        if self._watchdog is None:
+            self._watchdog = subprocess.Popen(
+                [sys.executable, str(SCRIPT), "--watchdog"],
+                cwd=PROJECT_ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                start_new_session=True,
+            )
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            start_new_session=True,
+        )
+        self._tell_watchdog(f"watch {process.pid}")
+        return process
+
+    def stop(self, processes: Iterable[subprocess.Popen[bytes]], timeout: float) -> None:
+        """SIGTERM each child's group, wait up to ``timeout`` s, then kill what is left."""
+        processes = list(processes)
+        for process in processes:
+            if process.poll() is None:
+                _send(process.pid, signal.SIGTERM, whole_group=True)
+        deadline = time.monotonic() + timeout
+        while (
+            any(process.poll() is None for process in processes)
+            and time.monotonic() < deadline
+            and not self._stop.hurry
+        ):
+            time.sleep(0.1)
+        for process in processes:
+            self.reap(process)
+
+    def reap(self, process: subprocess.Popen[bytes]) -> None:
+        """Kill what is left of a child's group (code servers of an exited webserver, say)."""
+        _send(process.pid, signal.SIGKILL, whole_group=True)
+        process.wait()
+        self._tell_watchdog(f"forget {process.pid}")
+
+    def close(self) -> None:
+        """Let the watchdog go: everything it watched has been stopped."""
+        if self._watchdog is not None:
+            try:
+                self._watchdog.stdin.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+            try:
+                self._watchdog.wait(timeout=WATCHDOG_STOP_TIMEOUT_SECONDS + 5)
+            except subprocess.TimeoutExpired:
+                self._watchdog.kill()
+
+    def _tell_watchdog(self, line: str) -> None:
+        try:
+            self._watchdog.stdin.write(line + "\n")  # type: ignore[union-attr]
+            self._watchdog.stdin.flush()  # type: ignore[union-attr]
+        except OSError:
+            pass  # the watchdog is gone; this script still stops its children itself
+
+
+def watchdog_main() -> int:
+    """Stop the groups run_polster.py asks to watch, once run_polster.py has ended.
+
+    Its input is a pipe from run_polster.py with lines ``watch PGID`` and ``forget PGID``.
+    The pipe reaches its end when run_polster.py exits, even by SIGKILL, which no signal
+    handler sees; the groups still watched are then stopped like on Ctrl-C.
+    """
+    groups: set[int] = set()
+    for line in sys.stdin:
+        verb, _, group = line.partition(" ")
+        if verb == "watch":
+            groups.add(int(group))
+        elif verb == "forget":
+            groups.discard(int(group))
+    for group in groups:
+        _send(group, signal.SIGTERM, whole_group=True)
+    deadline = time.monotonic() + WATCHDOG_STOP_TIMEOUT_SECONDS
+    while any(_group_exists(group) for group in groups) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for group in groups:
+        _send(group, signal.SIGKILL, whole_group=True)
+    return 0
+
+
+def _send(pid: int, signum: signal.Signals, whole_group: bool) -> None:
+    try:
+        if whole_group:
+            os.killpg(pid, signum)  # the children are group leaders: group id == pid
+        else:
+            os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _group_exists(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+# --- the run, supervised from this process ---------------------------------------------
+
+
+def run_worker(children: ChildProcesses, stop: StopRequest, task: str) -> int:
+    """Prepare the instance (and materialize everything) in a worker; return its status."""
+    if stop.signal_number is not None:
+        raise Interrupted(stop.signal_number, "interrupted before the run started")
+    worker = children.start([sys.executable, str(SCRIPT), "--worker", task])
+    while worker.poll() is None and stop.signal_number is None:
+        time.sleep(0.1)
+    if stop.signal_number is None:
+        children.reap(worker)
+        return worker.returncode
+
+    # Ask the worker to stop the run (see WorkerStop), and ask again every second: a request
+    # that arrives just before Dagster starts listening for interrupts would go unheard.
+    deadline = time.monotonic() + RUN_STOP_TIMEOUT_SECONDS
+    next_request = 0.0
+    while worker.poll() is None and time.monotonic() < deadline and not stop.hurry:
+        if time.monotonic() >= next_request:
+            _send(worker.pid, signal.SIGUSR1, whole_group=False)
+            next_request = time.monotonic() + 1
+        time.sleep(0.05)
+    children.reap(worker)  # kills it if it is still there
+    if worker.returncode == -signal.SIGKILL and not stop.hurry:
+        # Killed, so its run is still "started": a new worker marks it as failed.
+        settler = children.start(
+            [sys.executable, str(SCRIPT), "--worker", "prepare"], stdout=subprocess.DEVNULL
+        )
+        while settler.poll() is None and not stop.hurry:
+            time.sleep(0.1)
+        children.reap(settler)
+    if task == "prepare":
+        message = "interrupted while preparing the Dagster instance"
+    elif worker.returncode == 0:
+        message = "interrupted, but the run had already finished"
+    else:
+        message = "interrupted: the run was stopped before it finished"
+    raise Interrupted(stop.signal_number, message)
+
+
+# --- the worker: the Dagster instance and the run ----------------------------------------
+
+
+class WorkerStop:
+    """How the worker learns that run_polster.py wants the run stopped.
+
+    run_polster.py sends SIGUSR1 (and the watchdog SIGTERM). The handler only takes note,
+    which mutes the progress report and makes the worker stop at its next step. While
+    Dagster executes the run it listens for SIGINT itself, so the request is passed on as
+    a SIGINT: Dagster then interrupts the running step and records the run as failed.
+    Outside that window nothing is raised: an exception thrown into whatever code happens
+    to run (a garbage collector callback, say) can be swallowed, or leave things half done.
+    """
+
+    requested = False
+
+    @classmethod
+    def listen(cls) -> None:
+        for signum in (signal.SIGUSR1, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, cls._receive)
+
+    @classmethod
+    def _receive(cls, _signum: int, _frame: FrameType | None) -> None:
+        cls.requested = True
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            signal.raise_signal(signal.SIGINT)  # Dagster's handler is in place
+
+
+class InstanceConfigError(Exception):
+    """``.dagster/dagster.yaml`` cannot be read as a Dagster instance configuration."""
+
+
+def worker_main(task: str) -> int:
+    """Open (or create) the instance and, for ``materialize``, run every asset in it."""
+    WorkerStop.listen()
+    try:
+        with open_instance() as instance:
+            if task == "materialize" and not WorkerStop.requested:
+                return materialize_all(instance)
+        return INTERRUPTED if WorkerStop.requested else 0
+    except KeyboardInterrupt:  # a SIGINT sent to the worker by hand
+        return INTERRUPTED
+    except InstanceConfigError as error:
+        _error(str(error))
+        return 2
+    except Exception as error:
+        fault = _storage_fault(error)
+        if fault is None:
+            _error(f"unexpected failure: {_describe(error)}")
+        else:
+            _error(f"the Dagster instance in {DAGSTER_HOME} cannot be used: {fault}")
+        return 1
+
+
+@contextmanager
+def open_instance() -> Iterator[dg.DagsterInstance]:
+    """The project's Dagster instance; created, and cleaned of dead runs, under a lock.
+
+    Opening a new instance creates its SQLite tables. Two processes doing that at once (two
+    first runs started together) both create them, and the instance can stay broken for
+    good ("more than one head present"). Hence the lock: the first process creates the
+    tables, the others wait and then find them. The UI's webserver and daemon only start
+    once a worker has opened the instance, so they never create it.
     """
     import dagster as dg
 
-    DAGSTER_HOME.mkdir(exist_ok=True)
-    config = DAGSTER_HOME / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
-    with dg.DagsterInstance.get():
-        pass
+    with ExitStack() as stack:
+        with _instance_lock():
+            if not DAGSTER_CONFIG.exists():
+                temporary = DAGSTER_CONFIG.with_suffix(".tmp")
+                temporary.write_text(DAGSTER_YAML)
+                temporary.replace(DAGSTER_CONFIG)
+            try:
+                instance = stack.enter_context(dg.DagsterInstance.get())
+            except Exception as error:
+                if _storage_fault(error) is not None:
+                    raise
+                raise InstanceConfigError(
+                    f"{DAGSTER_CONFIG} is not a valid Dagster instance configuration "
+                    f"({_one_line(error)}); fix it, or delete it to get the default one back"
+                ) from None
+            fail_abandoned_runs(instance)  # under the lock, so that each is reported once
+        yield instance
+
+
+@contextmanager
+def _instance_lock() -> Iterator[None]:
+    DAGSTER_HOME.mkdir(exist_ok=True)
+    with INSTANCE_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, or the process ends
+        yield
+
+
+def _storage_fault(error: BaseException) -> str | None:
+    """The cause, if ``error`` comes from a failing disk or database (not from a bug)."""
+    seen: BaseException | None = error
+    for _ in range(10):  # chains are short; the bound only guards against a cycle
+        if seen is None:
+            return None
+        if isinstance(seen, sqlite3.Error):  # SQLAlchemy chains the sqlite3 error it wraps
+            return _one_line(seen)
+        if isinstance(seen, OSError):
+            return seen.strerror or _one_line(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+# --- dead runs ------------------------------------------------------------------------------
+
+
+def _unfinished_statuses() -> list[dg.DagsterRunStatus]:
+    import dagster as dg
+
+    status = dg.DagsterRunStatus
+    return [status.NOT_STARTED, status.STARTING, status.STARTED, status.CANCELING]
+
+
+def _run_tags() -> dict[str, str]:
+    """Tags that say which process executes a run (see :func:`fail_abandoned_runs`)."""
+    tags = {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+    process_start = _process_start(os.getpid())
+    if process_start:
+        tags[PROCESS_START_TAG] = process_start
+    return tags
+
+
+def fail_abandoned_runs(instance: dg.DagsterInstance) -> None:
+    """Mark runs of this script as failed when the process that ran them is gone.
+
+    A worker that is killed, or a machine that stops, leaves its run "started" for ever:
+    nothing else would ever finish it. Only runs started on this host are looked at.
+    """
+    import dagster as dg
+
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(
+            statuses=_unfinished_statuses(), tags={HOST_TAG: socket.gethostname()}
+        )
+    )
+    for record in records:
+        run = record.dagster_run
+        pid = int(run.tags.get(PID_TAG, "0"))
+        if _process_alive(pid, run.tags.get(PROCESS_START_TAG)):
+            continue
+        message = f"The process that ran this run (pid {pid}) ended without finishing it."
+        if run.status == dg.DagsterRunStatus.CANCELING:
+            instance.report_run_canceled(run, message)
+            outcome = "canceled"
+        else:
+            instance.report_run_failed(run, message)
+            outcome = "failed"
+        _say(f"marked run {run.run_id[:8]} as {outcome}: its process (pid {pid}) had ended")
+
+
+def _process_alive(pid: int, process_start: str | None) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, as another user's process
+    # A process id is reused sooner or later: compare start times where they are known.
+    return process_start is None or _process_start(pid) in (None, process_start)
+
+
+def _process_start(pid: int) -> str | None:
+    """When the process started, in clock ticks since boot (Linux; None elsewhere or a zombie)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    state, start_time = fields[0], fields[19]
+    return None if state == "Z" else start_time
 
 
 # --- materialize ------------------------------------------------------------------------
 
 
-def materialize_all() -> int:
+def materialize_all(instance: dg.DagsterInstance) -> int:
     """Materialize every asset in dependency order; 0 when all assets and checks pass."""
-    import dagster as dg
-
     try:
         from orchestration.definitions import defs
     except Exception as error:  # any error in user code: report it on one line
-        print(f"error: cannot load the Dagster definitions: {_describe(error)}", file=sys.stderr)
+        _error(f"cannot load the Dagster definitions: {_describe(error)}")
         return 1
 
     asset_names = [spec.key.to_user_string() for spec in defs.resolve_all_asset_specs()]
@@ -113,13 +537,17 @@ def materialize_all() -> int:
     job = defs.resolve_implicit_global_asset_job_def().with_logger_defs(
         {"progress": progress.logger()}
     )
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            # Naming a logger in the run config replaces Dagster's verbose console logger.
-            run_config={"loggers": {"progress": {}}},
-        )
+    if WorkerStop.requested:  # loading the definitions takes a moment
+        return INTERRUPTED
+    result = job.execute_in_process(
+        instance=instance,
+        tags=_run_tags(),
+        raise_on_error=False,
+        # Naming a logger in the run config replaces Dagster's verbose console logger.
+        run_config={"loggers": {"progress": {}}},
+    )
+    if WorkerStop.requested or progress.interrupted:
+        return 0 if result.success else INTERRUPTED  # run_polster.py reports it
     return progress.finish(run_succeeded=result.success)
 
 
@@ -127,7 +555,8 @@ class ProgressReport:
     """Prints one line per asset event as the run goes: started, finished, check, failed.
 
     Plain lines, no colours or cursor tricks, so the output reads the same in a
-    terminal and in a CI log.
+    terminal and in a CI log. Once the run is interrupted it stays silent: run_polster.py
+    reports the interruption in one line.
     """
 
     def __init__(self, asset_names: list[str]) -> None:
@@ -137,9 +566,10 @@ class ProgressReport:
         self.finished: list[str] = []
         self.materialized: list[str] = []
         self.failures: list[str] = []
+        self.interrupted = False
         self.run_started = time.monotonic()
 
-    def logger(self):
+    def logger(self) -> dg.LoggerDefinition:
         import dagster as dg
 
         report = self
@@ -152,20 +582,22 @@ class ProgressReport:
                     report.on_event(event)
 
         @dg.logger(description="Prints concise per-asset progress of run_polster.py")
-        def progress_logger(_init_context) -> logging.Logger:
+        def progress_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
             logger = logging.Logger("run_polster", level=logging.DEBUG)
             logger.addHandler(_Handler())
             return logger
 
         return progress_logger
 
-    def on_event(self, event) -> None:
+    def on_event(self, event: dg.DagsterEvent) -> None:
+        if self.interrupted or WorkerStop.requested:
+            return
         kind = event.event_type_value
         step = event.step_key
         asset = _asset_name(step)
         if kind == "STEP_START":
             self.started_at[step] = time.monotonic()
-            self._say(f"started   {asset}")
+            _say(f"started   {asset}")
         elif kind == "ASSET_MATERIALIZATION":
             row_count = event.event_specific_data.materialization.metadata.get("dagster/row_count")
             if row_count is not None:
@@ -174,20 +606,23 @@ class ProgressReport:
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             outcome = "passed" if evaluation.passed else "FAILED"
-            self._say(f"check     {asset} {evaluation.check_name}: {outcome}")
+            _say(f"check     {asset} {evaluation.check_name}: {outcome}")
             if not evaluation.passed:
                 self.failures.append(f"check {evaluation.check_name} on {asset}")
         elif kind == "STEP_SUCCESS":
             seconds = time.monotonic() - self.started_at.get(step, time.monotonic())
             rows = f"{self.rows[step]:,} rows" if step in self.rows else "done"
-            self._say(f"finished  {asset}: {rows} in {seconds:.2f} s")
+            _say(f"finished  {asset}: {rows} in {seconds:.2f} s")
             self.finished.append(asset)
         elif kind == "STEP_FAILURE":
             error = event.step_failure_data.error
             if error.cls_name == "DagsterAssetCheckFailedError":
                 return  # the failed blocking check was reported just above
+            if error.cls_name == "DagsterExecutionInterruptedError":
+                self.interrupted = True  # the watchdog stopped the run (SIGTERM)
+                return
             cause = _root_cause(error)
-            self._say(f"FAILED    {asset}: {cause}")
+            _say(f"FAILED    {asset}: {cause}")
             self.failures.append(f"asset {asset} ({cause})")
 
     def finish(self, run_succeeded: bool) -> int:
@@ -195,18 +630,13 @@ class ProgressReport:
         if self.failures or not run_succeeded:
             failed = "; ".join(self.failures) or "the run failed"
             missing = sorted(set(self.asset_names) - set(self.materialized))
-            print(
-                f"error: run failed after {seconds:.1f} s: {failed}; "
-                f"not materialized: {', '.join(missing)}",
-                file=sys.stderr,
+            _error(
+                f"run failed after {seconds:.1f} s: {failed}; "
+                f"not materialized: {', '.join(missing)}"
             )
             return 1
-        self._say(f"done: {len(self.finished)} assets materialized in {seconds:.1f} s")
+        _say(f"done: {len(self.finished)} assets materialized in {seconds:.1f} s")
         return 0
-
-    @staticmethod
-    def _say(line: str) -> None:
-        print(line, flush=True)
 
 
 def _asset_name(step_key: str | None) -> str:
@@ -218,15 +648,27 @@ def _describe(error: BaseException) -> str:
     """``Type: message (file:line)`` for the innermost frame of a Python exception."""
     frames = traceback.extract_tb(error.__traceback__)
     where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {message}{where}"
+    return f"{type(error).__name__}: {_one_line(error)}{where}"
+
+
+def _one_line(error: BaseException) -> str:
+    """The message of ``error`` squeezed into one line."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 # The project's own errors already read as a sentence; their class name adds nothing.
 OWN_ERRORS = {"SettingsError", "StorageError", "TableNotFoundError", "InvalidTableError"}
 
 
-def _root_cause(error) -> str:
+class _ErrorInfo(Protocol):
+    """What Dagster records of an exception (its SerializableErrorInfo)."""
+
+    message: str
+    cls_name: str | None
+    cause: _ErrorInfo | None
+
+
+def _root_cause(error: _ErrorInfo) -> str:
     """The innermost error of a Dagster error chain, as one line."""
     while error.cause is not None:
         error = error.cause
@@ -239,8 +681,8 @@ def _root_cause(error) -> str:
 # --- UI ---------------------------------------------------------------------------------
 
 
-def serve_ui(host: str, port: int) -> int:
-    """Run the webserver and daemon until Ctrl-C (or SIGTERM), then stop both."""
+def serve_ui(children: ChildProcesses, stop: StopRequest, host: str, port: int) -> int:
+    """Run the webserver and daemon until Ctrl-C (or SIGTERM, SIGHUP), then stop both."""
     commands = {
         "webserver": [
             sys.executable,
@@ -255,39 +697,44 @@ def serve_ui(host: str, port: int) -> int:
         ],
         "daemon": [sys.executable, "-m", "dagster._daemon", "run", "-w", str(WORKSPACE)],
     }
-    # Ctrl-C must stop the UI even when this script was started with SIGINT ignored (as
-    # background jobs of a non-interactive shell are), so both handlers are set here.
-    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    processes: dict[str, subprocess.Popen] = {}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name, command in commands.items():
-            # Each child gets its own process group, so that stopping it also stops the
-            # code servers it spawns, whatever the terminal does with Ctrl-C.
-            processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, start_new_session=True)
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-        if not _wait_until_ready(url, processes):
+            processes[name] = children.start(command)
+        url = _ui_url(host, port)
+        if not _wait_until_ready(url, processes, stop):
             return 1
-        print(f"Dagster UI ready at {url} (Ctrl-C to stop)", flush=True)
-        while True:
+        if stop.signal_number is None:
+            _say(f"Dagster UI ready at {url} (Ctrl-C to stop)")
+        while stop.signal_number is None:
             for name, process in processes.items():
                 if process.poll() is not None:
-                    print(f"error: the Dagster {name} stopped unexpectedly", file=sys.stderr)
+                    _error(f"the Dagster {name} stopped unexpectedly")
                     return 1
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("\nstopping the Dagster UI ...", flush=True)
+        _say("\nstopping the Dagster UI ...")
         return 0
     finally:
-        _stop(processes.values())
+        children.stop(processes.values(), STOP_TIMEOUT_SECONDS)
 
 
-def _wait_until_ready(url: str, processes: dict[str, subprocess.Popen]) -> bool:
+def _ui_url(host: str, port: int) -> str:
+    """Where this machine reaches the UI: wildcard addresses become loopback ones."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _wait_until_ready(
+    url: str, processes: dict[str, subprocess.Popen[bytes]], stop: StopRequest
+) -> bool:
+    """True once the UI answers; False (after saying why) if it cannot start."""
     deadline = time.monotonic() + UI_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
+        if stop.signal_number is not None:
+            return True  # the caller stops everything
         for name, process in processes.items():
             if process.poll() is not None:
-                print(f"error: the Dagster {name} exited during start-up", file=sys.stderr)
+                _error(f"the Dagster {name} exited during start-up")
                 return False
         try:
             with urllib.request.urlopen(f"{url}/server_info", timeout=2) as response:
@@ -296,42 +743,20 @@ def _wait_until_ready(url: str, processes: dict[str, subprocess.Popen]) -> bool:
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.25)
-    print(
-        f"error: the Dagster UI did not answer at {url} within {UI_START_TIMEOUT_SECONDS} s",
-        file=sys.stderr,
-    )
+    _error(f"the Dagster UI did not answer at {url} within {UI_START_TIMEOUT_SECONDS} s")
     return False
-
-
-def _stop(processes) -> None:
-    processes = [process for process in processes if process.poll() is None]
-    for process in processes:
-        _signal_group(process, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
-        # Also catches grandchildren (code servers) still alive after their parent exited.
-        _signal_group(process, signal.SIGKILL)
-
-
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
-        os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def _address_problem(host: str, port: int) -> str | None:
     """Why the UI cannot listen on host:port (checked before anything is started)."""
+    if not host.strip():
+        return "--host is empty: give an address, such as 127.0.0.1 or 0.0.0.0 (all of them)"
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
-        except socket.gaierror:
+        except (socket.gaierror, UnicodeError):
             return f"--host {host!r} is not an address of this machine"
         except PermissionError:
             return f"port {port} needs more privileges; pick a --port above 1023"
@@ -342,8 +767,16 @@ def _address_problem(host: str, port: int) -> str | None:
     return None
 
 
-def _raise_keyboard_interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+def _say(line: str, stream: TextIO | None = None) -> None:
+    """Print one line; a terminal or pipe that was closed meanwhile is no reason to fail."""
+    try:
+        print(line, file=stream or sys.stdout, flush=True)
+    except OSError:
+        pass
+
+
+def _error(message: str) -> None:
+    _say(f"error: {message}", sys.stderr)
 
 
 if __name__ == "__main__":
