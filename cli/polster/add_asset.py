@@ -18,6 +18,9 @@ from polster.template import (
     asset_template_dir,
     check_python_sources,
     interrupts_deferred,
+    is_folder,
+    is_regular_file,
+    lexists,
     os_reason,
     run_template,
     work_folder,
@@ -69,7 +72,7 @@ def name_problem(project: Project, layer: str, name: str) -> str | None:
         return problem
     if (layer, name) in project.graph.assets:
         return f"asset {layer}/{name} already exists"
-    existing = [path for path in project.files_of(layer, name).values() if _lexists(path)]
+    existing = [path for path in project.files_of(layer, name).values() if lexists(path)]
     if existing:
         return f"{shown_path(existing[0], project.root)} already exists"
     return None
@@ -169,7 +172,7 @@ def _render(project: Project, asset: NewAsset, description: str, work: Path) -> 
         role: rendered / relative for role, relative in asset_files(asset.layer, asset.name).items()
     }
     for source in sources.values():
-        if not source.is_file():
+        if not is_regular_file(source):
             raise AssetCommandError(
                 f"the asset template did not render {source.relative_to(rendered)}", FAILURE
             )
@@ -205,8 +208,8 @@ def _copy_into_project(sources: dict[str, Path], targets: dict[str, Path]) -> No
 def _make_folders(folder: Path, created: list[Path]) -> None:
     """Create ``folder`` and its missing parents, noting each one created here."""
     missing: list[Path] = []
-    while not folder.is_dir():
-        if _lexists(folder):
+    while not is_folder(folder):
+        if lexists(folder):
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
         missing.append(folder)
         folder = folder.parent
@@ -214,18 +217,9 @@ def _make_folders(folder: Path, created: list[Path]) -> None:
         try:
             path.mkdir()
         except FileExistsError:
-            if not path.is_dir():
+            if not is_folder(path):
                 raise NotADirectoryError(
                     errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)
                 ) from None
             continue  # made by someone else meanwhile: not ours to remove
         created.append(path)
-
-
-def _lexists(path: Path) -> bool:
-    """Whether anything, even a dangling link, is at ``path``."""
-    try:
-        path.lstat()
-    except (OSError, ValueError):
-        return False
-    return True

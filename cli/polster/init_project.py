@@ -21,6 +21,9 @@ from cookiecutter.exceptions import CookiecutterException
 from polster.template import (
     check_python_sources,
     interrupts_deferred,
+    is_folder,
+    is_regular_file,
+    lexists,
     one_line,
     os_reason,
     project_template_dir,
@@ -55,11 +58,11 @@ def init_project(request: InitRequest) -> Path:
     if problem:
         raise ScaffoldError(problem, exit_code=USAGE_ERROR)
     output_dir = request.output_dir
-    if not output_dir.is_dir():
-        what = "is not a folder" if output_dir.exists() else "does not exist"
+    if not is_folder(output_dir):
+        what = "is not a folder" if lexists(output_dir) else "does not exist"
         raise ScaffoldError(f"output directory {output_dir} {what}", exit_code=USAGE_ERROR)
     target = output_dir / name
-    if _lexists(target):
+    if lexists(target):
         raise ScaffoldError(
             f"{target} already exists; pick another name or remove it first",
             exit_code=USAGE_ERROR,
@@ -121,7 +124,7 @@ def _render(request: InitRequest, work: Path, stage: Path) -> Path:
             replay_file=replay,
         )
     built = stage / request.name
-    if not (built / ANSWERS_FILE).is_file() or not (built / ".env").is_file():
+    if not is_regular_file(built / ANSWERS_FILE) or not is_regular_file(built / ".env"):
         raise ScaffoldError("the template did not finish the project (no answers or .env)")
     check_python_sources(built, ScaffoldError)
     return built
@@ -142,17 +145,6 @@ def _user_defaults() -> dict[str, Any]:
             exit_code=USAGE_ERROR,
         )
     return {key: value for key, value in defaults.items() if key != "project_slug"}
-
-
-def _lexists(path: Path) -> bool:
-    """Whether anything, even a dangling link, is at ``path``."""
-    try:
-        path.lstat()
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError):
-        return True
-    return True
 
 
 def _title(slug: str) -> str:

@@ -9,12 +9,17 @@ they are checked like input typed by the user before anything uses them.
 """
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from polster.template import project_template_dir, template_hook
+from polster.template import (
+    is_folder,
+    is_regular_file,
+    lexists,
+    project_template_dir,
+    template_hook,
+)
 from polster_lint.adapters.project import find_project_root
 from polster_lint.adapters.pyproject import load_config
 from polster_lint.domain.config import LintConfig
@@ -59,8 +64,8 @@ class Project:
 
 
 def load_project(project_dir: Path) -> Project:
-    if not project_dir.is_dir():
-        what = "is not a folder" if _lexists(project_dir) else "does not exist"
+    if not is_folder(project_dir):
+        what = "is not a folder" if lexists(project_dir) else "does not exist"
         raise AssetCommandError(f"project directory {shown_path(project_dir)} {what}")
     root = find_project_root(project_dir)
     answers = read_answers(root / ANSWERS_FILE)
@@ -78,14 +83,14 @@ def read_answers(answers_file: Path) -> dict[str, Any]:
     yes/no questions); the slug and the storage backend must pass the template's own
     checks, since commands build paths and code from them.
     """
-    if not _lexists(answers_file):
+    if not lexists(answers_file):
         return {}
 
     def invalid(why: str) -> AssetCommandError:
         return AssetCommandError(f"{shown_path(answers_file)} is not a valid answers file: {why}")
 
     try:
-        if not answers_file.is_file():
+        if not is_regular_file(answers_file):
             raise invalid("it is not a regular file")
         if answers_file.stat().st_size > MAX_ANSWERS_SIZE:
             raise invalid(f"it is larger than {MAX_ANSWERS_SIZE} bytes")
@@ -145,11 +150,3 @@ def shown(text: str) -> str:
     """``text`` for a one-line message: as it is, or quoted with escapes if it holds line
     breaks or other characters that are not printable."""
     return text if text.isprintable() else repr(text)
-
-
-def _lexists(path: Path) -> bool:
-    try:
-        os.lstat(path)
-    except (OSError, ValueError):
-        return False
-    return True

@@ -10,7 +10,14 @@ import tempfile
 from pathlib import Path
 
 from polster.project import AssetCommandError, Project, shown, shown_path
-from polster.template import interrupts_deferred, os_reason, remove_tree, rename_no_replace
+from polster.template import (
+    interrupts_deferred,
+    is_folder,
+    is_regular_file,
+    os_reason,
+    remove_tree,
+    rename_no_replace,
+)
 from polster_lint.domain.model import Key, key_string
 from polster_lint.errors import FAILURE
 
@@ -52,7 +59,7 @@ def remove_asset(
             f"{project.graph.assets[key].file.relative} also defines {', '.join(neighbours)}; "
             "remove the asset from that file by hand"
         )
-    files = [path for path in project.files_of(layer, name).values() if path.is_file()]
+    files = [path for path in project.files_of(layer, name).values() if is_regular_file(path)]
     if asset_file not in files:
         files.append(asset_file)
     for path in files:
@@ -60,7 +67,7 @@ def remove_asset(
     if not dry_run:
         _delete_all_or_nothing(project.root, files)
         cached = project.root / project.config.core_dir / "__pycache__"
-        if cached.is_dir():  # compiled copies only: best effort
+        if is_folder(cached):  # compiled copies only: best effort
             for stale in cached.glob(f"{layer}_{name}.*.pyc"):
                 try:
                     stale.unlink()

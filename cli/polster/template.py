@@ -83,6 +83,34 @@ def template_hook(name: str) -> ModuleType:
     return module
 
 
+def is_folder(path: Path) -> bool:
+    """``path.is_dir()``, False (not an exception) for a name too long, a NUL and such."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def is_regular_file(path: Path) -> bool:
+    """``path.is_file()``, False (not an exception) for a name too long, a NUL and such."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def lexists(path: Path) -> bool:
+    """Whether anything, even a dangling link, is at ``path``; True when that cannot be
+    known because access is denied (so that nothing is assumed free to write)."""
+    try:
+        os.lstat(path)
+    except PermissionError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def is_plain_path(path: Path | str) -> bool:
     """Whether cookiecutter can be given ``path`` without it being run as Jinja code."""
     text = str(path)
