@@ -22,6 +22,7 @@ from polster.template import (
     check_python_sources,
     interrupts_deferred,
     is_folder,
+    is_plain_path,
     is_regular_file,
     lexists,
     one_line,
@@ -144,6 +145,13 @@ def _user_defaults() -> dict[str, Any]:
             "cookiecutter's user configuration: default_context is not a mapping",
             exit_code=USAGE_ERROR,
         )
+    for key, value in defaults.items():
+        if isinstance(value, str) and not is_plain_path(value):
+            raise ScaffoldError(
+                f"cookiecutter's user configuration: default_context.{key} holds Jinja "
+                "markers, which polster does not run",
+                exit_code=USAGE_ERROR,
+            )
     return {key: value for key, value in defaults.items() if key != "project_slug"}
 
 
