@@ -1,18 +1,25 @@
-"""Lint a project: read its files, build the graph, check it, place and filter findings."""
+"""Lint a project: read its files, build the graph, check it, place and filter findings.
+
+What one file may cost is bounded before it is parsed: ``read_module`` reads only regular
+files inside the project, up to ``max-file-size``, and a file with more tokens than the
+configured budget is not handed to a parser. Each refusal is a POL000 naming the reason.
+"""
 
 import os
+import stat
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from polster_lint.adapters.cache import FactsCache, content_hash, stat_signature
-from polster_lint.adapters.project import discover
+from polster_lint.adapters.cache import FactsCache, Signature, content_hash
+from polster_lint.adapters.project import UnreadableFile, discover, read_module
 from polster_lint.adapters.runtime import compare, runtime_graph
 from polster_lint.domain.checks import Violation, check_all
-from polster_lint.domain.config import LintConfig
+from polster_lint.domain.config import BYTES_PER_TOKEN, MAX_FILE_SIZE_RANGE, LintConfig
 from polster_lint.domain.graph import AssetGraph, build_graph
 from polster_lint.domain.model import Finding, Key, ModuleFacts, Position, SourceFile, key_string
-from polster_lint.parsing.reads import extract_reads, read_positions
+from polster_lint.parsing.reads import estimated_tokens, extract_reads, read_positions
 
 _FILES_PER_WORKER = 300
 """Below this many files per worker, starting processes costs more than it saves."""
@@ -44,14 +51,16 @@ def lint_project(
     """
     files = discover(root, config)
     cache = FactsCache.for_project(root) if use_cache else None
-    modules = collect_facts(files, cache, jobs)
+    limits = _Limits(root, config.max_file_size)
+    modules = collect_facts(files, cache, jobs, limits)
     graph = build_graph(modules)
     violations = check_all(graph, modules, config)
     if check_runtime:
         violations += _runtime_differences(root, config, graph)
     if only is not None:
-        violations = [v for v in violations if v.file.path.resolve() in only]
-    findings = place_and_filter(violations, modules, config, cache)
+        # realpath, not Path.resolve: that raises on a symbolic link loop.
+        violations = [v for v in violations if Path(os.path.realpath(v.file.path)) in only]
+    findings = place_and_filter(violations, modules, config, cache, limits)
     if cache is not None:
         cache.keep_only({file.relative for file in files})
         cache.save()
@@ -70,19 +79,43 @@ def _runtime_differences(root: Path, config: LintConfig, graph: AssetGraph) -> l
     return compare(graph, assets, edges, definitions)
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """What the linter may read: files inside ``root``, of at most ``max_size`` bytes."""
+
+    root: Path
+    max_size: int = MAX_FILE_SIZE_RANGE[1]
+
+    @property
+    def max_tokens(self) -> int:
+        return self.max_size // BYTES_PER_TOKEN
+
+
 def collect_facts(
-    files: list[SourceFile], cache: FactsCache | None, jobs: int | None
+    files: list[SourceFile],
+    cache: FactsCache | None,
+    jobs: int | None,
+    limits: _Limits | None = None,
 ) -> list[tuple[SourceFile, ModuleFacts]]:
-    """Facts for every file: from the cache when unchanged, otherwise parsed (in parallel)."""
+    """Facts for every file: from the cache when unchanged, otherwise parsed (in parallel).
+
+    Only a plain regular file within the size limit is looked up in the cache; any other
+    goes to ``_parse_one``, which reports why it is not read.
+    """
     found: dict[str, ModuleFacts] = {}
     to_parse: list[SourceFile] = []
     for file in files:
-        signature = stat_signature(file.path)
-        facts = cache.by_signature(file.relative, signature) if cache else None
-        if facts is None and cache is not None and file.relative in cache.entries:
+        limit = _limits_for(file, limits)
+        signature = _plain_file_signature(file.path, limit.max_size)
+        facts = (
+            cache.by_signature(file.relative, signature)
+            if cache is not None and signature
+            else None
+        )
+        if facts is None and cache is not None and signature and file.relative in cache.entries:
             # Touched but maybe not changed (a checkout, a formatter that changed nothing).
-            source = _read(file)
-            if source is not None:
+            source = _read(file, limit)
+            if isinstance(source, bytes):
                 facts = cache.by_hash(file.relative, content_hash(source))
                 if facts is not None:
                     cache.store(file.relative, signature, content_hash(source), facts)
@@ -90,18 +123,20 @@ def collect_facts(
             to_parse.append(file)
         else:
             found[file.relative] = facts
-    for file, (facts, signature, digest) in zip(to_parse, _parse_all(to_parse, jobs), strict=True):
+    parsed = _parse_all(to_parse, jobs, limits)
+    for file, (facts, signature, digest) in zip(to_parse, parsed, strict=True):
         found[file.relative] = facts
         if cache is not None and digest is not None:
             cache.store(file.relative, signature, digest, facts)
     return [(file, found[file.relative]) for file in files]
 
 
-def _parse_all(files: list[SourceFile], jobs: int | None) -> list[_Parsed]:
+def _parse_all(files: list[SourceFile], jobs: int | None, limits: _Limits | None) -> list[_Parsed]:
     """Parse files, in worker processes when there are enough to pay for starting them."""
+    parse = partial(_parse_one, limits=limits)
     workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // _FILES_PER_WORKER))
     if workers <= 1:
-        return [_parse_one(file) for file in files]
+        return [parse(file) for file in files]
     # Imported here: a warm run parses a file or two and never starts a worker.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -109,16 +144,18 @@ def _parse_all(files: list[SourceFile], jobs: int | None) -> list[_Parsed]:
     chunk = max(1, len(files) // (workers * 4))
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(_parse_one, files, chunksize=chunk))
+        return list(pool.map(parse, files, chunksize=chunk))
 
 
-def _parse_one(file: SourceFile) -> _Parsed:
-    signature = stat_signature(file.path)
-    source = _read(file)
-    if source is None:
-        facts = ModuleFacts(module=file.module)
-        facts.syntax_error = ("cannot read the file", Position(1, 1))
-        return facts, signature, None
+def _parse_one(file: SourceFile, limits: _Limits | None = None) -> _Parsed:
+    limit = _limits_for(file, limits)
+    signature = _plain_file_signature(file.path, limit.max_size)
+    source = _read(file, limit)
+    if isinstance(source, UnreadableFile):
+        return _refused(file, str(source)), signature, None
+    tokens = estimated_tokens(source)
+    if tokens > limit.max_tokens:
+        return _refused(file, _too_many_tokens(tokens, limit.max_tokens)), signature, None
     if file.is_asset_module:
         from polster_lint.parsing.extract import extract as reader  # libcst: imported when needed
     else:
@@ -126,27 +163,67 @@ def _parse_one(file: SourceFile) -> _Parsed:
     return reader(source, file.module, file.is_package), signature, content_hash(source)
 
 
-def _read(file: SourceFile) -> bytes | None:
+def _refused(file: SourceFile, reason: str) -> ModuleFacts:
+    facts = ModuleFacts(module=file.module)
+    facts.syntax_error = (reason, Position(1, 1))
+    return facts
+
+
+def _too_many_tokens(tokens: int, max_tokens: int) -> str:
+    return (
+        f"the file has about {tokens:,} tokens, over the {max_tokens:,} polster-lint parses "
+        f"in one module (one per {BYTES_PER_TOKEN} bytes of max-file-size in "
+        "[tool.polster.lint])"
+    )
+
+
+def _limits_for(file: SourceFile, limits: _Limits | None) -> _Limits:
+    """The given limits, or for a caller without them: the file's project, the hard cap."""
+    if limits is not None:
+        return limits
+    depth = len(Path(file.relative).parts)
+    return _Limits(file.path.parents[depth - 1] if depth else file.path)
+
+
+def _plain_file_signature(path: Path, max_size: int) -> Signature | None:
+    """The cache signature of a regular file (no link) within the limit, else None."""
     try:
-        return file.path.read_bytes()
+        status = os.lstat(path)
     except OSError:
         return None
+    if not stat.S_ISREG(status.st_mode) or status.st_size > max_size:
+        return None
+    return (status.st_size, status.st_mtime_ns)
 
 
-def positions_of(file: SourceFile, cache: FactsCache | None = None) -> list[Position]:
+def _read(file: SourceFile, limits: _Limits) -> bytes | UnreadableFile:
+    try:
+        return read_module(file.path, limits.root, limits.max_size)
+    except UnreadableFile as refusal:
+        return refusal
+
+
+def positions_of(
+    file: SourceFile, cache: FactsCache | None = None, limits: _Limits | None = None
+) -> list[Position]:
     """Where each anchor of the file is; from the cache when it was computed before.
 
     Only files with findings get here, but a project that keeps a few known findings
     (silenced or not) would otherwise pay a re-parse with position metadata every run.
+    A file that can no longer be read (it changed since) has no positions: its findings
+    are placed at 1:1.
     """
     cached = cache.positions(file.relative) if cache is not None else None
     if cached is not None:
         return cached
+    source = _read(file, _limits_for(file, limits))
+    if isinstance(source, UnreadableFile):
+        return []
     if file.is_asset_module:
         from polster_lint.parsing.extract import anchor_positions as locate
     else:
         locate = read_positions
-    positions = locate(file.path.read_bytes(), file.module, file.is_package)
+    positions = locate(source, file.module, file.is_package)
     if cache is not None:
         cache.store_positions(file.relative, positions)
     return positions
@@ -157,6 +234,7 @@ def place_and_filter(
     modules: list[tuple[SourceFile, ModuleFacts]],
     config: LintConfig,
     cache: FactsCache | None = None,
+    limits: _Limits | None = None,
 ) -> list[Finding]:
     """Give each violation its line and column, then apply select/ignore and ``noqa``."""
     facts_of = {file.path: facts for file, facts in modules}
@@ -169,10 +247,10 @@ def place_and_filter(
         line, column = violation.line or 1, violation.column or 1
         if violation.anchor is not None:
             if violation.file.path not in positions:
-                positions[violation.file.path] = positions_of(violation.file, cache)
+                positions[violation.file.path] = positions_of(violation.file, cache, limits)
             known = positions[violation.file.path]
             if violation.anchor >= len(known):  # cached positions of other content
-                known = positions[violation.file.path] = positions_of(violation.file)
+                known = positions[violation.file.path] = positions_of(violation.file, limits=limits)
             if violation.anchor < len(known):
                 line, column = known[violation.anchor].line, known[violation.anchor].column
         facts = facts_of.get(violation.file.path)
@@ -225,5 +303,6 @@ def asset_lines(graph: AssetGraph) -> dict[Key, int]:
     for asset in graph.assets.values():
         if asset.file.path not in positions:
             positions[asset.file.path] = positions_of(asset.file)
-        lines[asset.key] = positions[asset.file.path][asset.decl.anchor].line
+        known = positions[asset.file.path]
+        lines[asset.key] = known[asset.decl.anchor].line if asset.decl.anchor < len(known) else 1
     return lines

@@ -8,18 +8,28 @@ external = ["raw/stripe_charges"] # assets defined outside the project
 assets-dir = "src/orchestration/assets"
 core-dir = "src/core"
 source-root = "src"               # what Python imports are relative to
+max-file-size = "1 MB"            # larger modules are reported (POL000), not read: bytes
+                                  # as a number, or a string in bytes, KB or MB (1 KB = 1024)
 
 [tool.polster.lint.layer-folders] # layer -> its folder under assets-dir
 bronze = "bronze"
+
+``max-file-size`` (1 KB to 16 MB, default 1 MB) also sets how many tokens one module may
+have: one per 16 bytes of it, 65,536 at 1 MB (see :mod:`polster_lint.domain.config`).
+Modules over either limit are reported, with the reason, instead of parsed: what one file
+costs the linter stays bounded, whatever a pull request adds.
 
 The values are checked here, at the edge: the rest of the linter receives a valid
 :class:`~polster_lint.domain.config.LintConfig` or nothing.
 """
 
+import os
+import re
 import tomllib
 from pathlib import Path
 
-from polster_lint.domain.config import LintConfig
+from polster_lint.adapters.project import UnreadableFile, read_module
+from polster_lint.domain.config import MAX_FILE_SIZE_RANGE, LintConfig, size_text
 from polster_lint.domain.medallion import LAYERS
 from polster_lint.domain.model import Key
 from polster_lint.domain.rules import RULES
@@ -35,14 +45,24 @@ _OPTIONS = {
     "source-root",
     "definitions-module",
     "layer-folders",
+    "max-file-size",
 }
+
+_MAX_PYPROJECT_SIZE = 4 * 1024 * 1024
+"""A pyproject.toml is a few kilobytes; a larger one is refused rather than read."""
 
 
 def load_config(project_root: Path) -> LintConfig:
     """Read the project's settings; defaults when there is no ``[tool.polster.lint]``."""
     pyproject = project_root / "pyproject.toml"
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8")) if pyproject.is_file() else {}
+        if os.path.lexists(pyproject):
+            text = read_module(pyproject, project_root, _MAX_PYPROJECT_SIZE).decode("utf-8")
+            data = tomllib.loads(text)
+        else:
+            data = {}
+    except UnreadableFile as error:
+        raise ConfigError(f"{pyproject.name}: {error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{pyproject.name}: {error}") from None
     table = data.get("tool", {}).get("polster", {}).get("lint", {})
@@ -66,6 +86,7 @@ def load_config(project_root: Path) -> LintConfig:
         source_root=_path_option(table, "source-root", defaults.source_root),
         definitions_module=_module_option(table, defaults.definitions_module),
         layer_folders=_layer_folders(table.get("layer-folders", {})),
+        max_file_size=_size_option(table, "max-file-size", defaults.max_file_size),
     )
 
 
@@ -119,6 +140,33 @@ def _path_option(table: dict[str, object], option: str, default: str) -> str:
     ):
         raise ConfigError(f"{option} must be a folder path inside the project")
     return value.strip("/")
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB)?\s*", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 1024, "mb": 1024 * 1024}
+
+
+def _size_option(table: dict[str, object], option: str, default: int) -> int:
+    """A size in bytes: a whole number of bytes, or a string such as "512 KB" or "2 MB"."""
+    value = table.get(option, default)
+    low, high = MAX_FILE_SIZE_RANGE
+    problem = (
+        f"{option} must be a size from {size_text(low)} to {size_text(high)}: a number of "
+        f'bytes or a string such as "2 MB" or "512 KB"'
+    )
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(problem)
+    shown = repr(value) if len(repr(value)) <= 50 else repr(value)[:47] + "..."
+    if isinstance(value, str):
+        match = _SIZE.fullmatch(value) if len(value) <= 40 else None
+        if match is None:
+            raise ConfigError(f"{problem}, not {shown}")
+        size = int(float(match[1]) * _UNITS[(match[2] or "b").lower()])  # <= 40 characters
+    else:
+        size = value
+    if not low <= size <= high:
+        raise ConfigError(f"{problem}, not {shown}")
+    return size
 
 
 def _module_option(table: dict[str, object], default: str) -> str:

@@ -2,6 +2,12 @@
 
 Read from ``[tool.polster.lint]`` by :mod:`polster_lint.adapters.pyproject`; the domain
 only ever sees a validated instance.
+
+``max_file_size`` bounds the work one module can cost, so that a pull request cannot stall
+a CI job or a commit hook: a module larger than that is reported (POL000) instead of read,
+and so is one with more than one token per 16 bytes of it (see ``max_tokens``). Parsing
+takes time and memory in proportion to the tokens, not the bytes: libcst needs about 2 KB
+of memory and 30 microseconds per token, so 5 MB of ``x = 1`` lines cost it over 8 GB.
 """
 
 from dataclasses import dataclass, field
@@ -9,6 +15,19 @@ from dataclasses import dataclass, field
 from polster_lint.domain.medallion import ASSETS_DIR, CORE_DIR, LAYERS, asset_files
 from polster_lint.domain.model import Key
 from polster_lint.domain.rules import RULES
+
+DEFAULT_MAX_FILE_SIZE = 1024 * 1024
+"""1 MB: a hundred times the largest asset module a generated project starts with."""
+
+MAX_FILE_SIZE_RANGE = (1024, 16 * 1024 * 1024)
+"""What ``max-file-size`` may be set to: from 1 KB to 16 MB."""
+
+BYTES_PER_TOKEN = 16
+"""The token budget is one token per this many bytes of ``max_file_size`` (65,536 at 1 MB).
+
+Ordinary code has a token every 4 to 6 bytes, so a module near the size limit is refused
+for its tokens first; the budget caps the worst case at about 2 s and 200 MB per module.
+"""
 
 
 @dataclass(frozen=True)
@@ -21,6 +40,13 @@ class LintConfig:
     source_root: str = "src"
     definitions_module: str = "orchestration.definitions"
     layer_folders: tuple[tuple[str, str], ...] = tuple((layer, layer) for layer in LAYERS)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    """The largest module, in bytes, the linter reads."""
+
+    @property
+    def max_tokens(self) -> int:
+        """The most tokens (as ``estimated_tokens`` counts them) one module may have."""
+        return self.max_file_size // BYTES_PER_TOKEN
 
     def folder_layer(self, folder: str) -> str | None:
         """The layer whose assets live in ``folder``, if any."""
@@ -38,3 +64,12 @@ class LintConfig:
             core_dir=self.core_dir,
             layer_folder=dict(self.layer_folders)[layer],
         )
+
+
+def size_text(size: int) -> str:
+    """A byte count as people say it: 900 bytes, 12 KB, 5.2 MB (1 KB = 1,024 bytes)."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            value = f"{size / scale:.1f}".removesuffix(".0")
+            return f"{value} {unit}"
+    return f"{size} bytes"

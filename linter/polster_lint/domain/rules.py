@@ -23,11 +23,18 @@ RULES: dict[str, Rule] = {
         Rule(
             "POL000",
             "unparseable-file",
-            "A module of the project cannot be parsed (a syntax error, or bytes that are not "
-            "text).",
-            "A module that cannot be read cannot be checked; Dagster would fail to load it too.",
+            "A module of the project cannot be parsed or is not read: a syntax error, bytes "
+            "that are not text, or code nested too deeply to analyse (over 100 levels); a file "
+            "over max-file-size (default 1 MB) or with more tokens than it allows (one per 16 "
+            "bytes); a named pipe, device or socket named like a module; a symbolic link that "
+            "leaves the project, loops or points nowhere.",
+            "A module that cannot be read cannot be checked; Dagster would fail to load most "
+            "of these too. The limits keep one file from stalling CI or a commit hook: "
+            "polster-lint never blocks on a pipe, reads past the limit or follows a link out.",
             "@asset(deps=[orders]\ndef report(): ...",
-            "Fix the syntax error at the reported position.",
+            "Fix the syntax error at the reported position; split a module that is too large or "
+            "too deep (or raise max-file-size in [tool.polster.lint]); replace a special file "
+            "or outside link with a regular file of the project.",
         ),
         Rule(
             "POL001",
