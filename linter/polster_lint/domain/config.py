@@ -26,7 +26,9 @@ BYTES_PER_TOKEN = 16
 """The token budget is one token per this many bytes of ``max_file_size`` (65,536 at 1 MB).
 
 Ordinary code has a token every 4 to 6 bytes, so a module near the size limit is refused
-for its tokens first; the budget caps the worst case at about 2 s and 200 MB per module.
+for its tokens first. At 65,536 tokens, the most expensive asset modules measured (flat
+statements, long chains, nested conditionals) take libcst 2 to 4 s and 230 to 480 MB, and
+as much again to place a finding in them; ordinary code of that size takes about 1 s.
 """
 
 
