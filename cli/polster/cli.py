@@ -15,7 +15,7 @@ from typing import NoReturn
 from polster import __version__
 from polster.add_asset import NewAsset, add_asset, clean_description, name_problem, resolve_deps
 from polster.init_project import InitRequest, init_project
-from polster.list_assets import list_assets
+from polster.list_assets import list_assets, problem_line, unreadable_modules
 from polster.project import AssetCommandError, load_project, shown
 from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
 from polster.remove_asset import remove_asset
@@ -122,7 +122,14 @@ def _build_parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=_run_add_asset)
 
     listing = commands.add_parser(
-        "list-assets", parents=[project_dir], help="the project's assets by layer"
+        "list-assets",
+        parents=[project_dir],
+        help="the project's assets by layer",
+        description="List the project's assets by layer, with their upstreams and files. "
+        "Exit status 1 when an asset module cannot be read (a syntax error, a file over "
+        "max-file-size, a link out of the project): its assets are missing from the list, "
+        "and each such module is named, after the list (text) or on stderr (json, whose "
+        "output stays the list of assets).",
     )
     listing.add_argument("--format", choices=("text", "json"), default="text")
     listing.set_defaults(handler=_run_list_assets)
@@ -207,10 +214,14 @@ def _run_add_asset(args: argparse.Namespace) -> int:
 
 
 def _run_list_assets(args: argparse.Namespace) -> int:
-    rows = list_assets(load_project(args.project_dir or current_dir()))
+    project = load_project(args.project_dir or current_dir())
+    rows = list_assets(project)
+    problems = unreadable_modules(project)
     if args.format == "json":
         print(json.dumps(rows, indent=2))
-        return 0
+        for problem in problems:
+            print(f"polster: {problem_line(problem)}", file=sys.stderr)
+        return 1 if problems else 0
     for layer in LAYERS:
         members = [row for row in rows if row["layer"] == layer]
         print(f"{layer} ({len(members)})")
@@ -219,7 +230,12 @@ def _run_list_assets(args: argparse.Namespace) -> int:
             print(f"  {row['key']}{upstream}")
             for path in row["files"].values():
                 print(f"      {path}")
-    return 0
+    if problems:
+        count = f"{len(problems)} asset module{'s' if len(problems) > 1 else ''}"
+        print(f"{count} could not be read; the assets defined there are missing above:")
+        for problem in problems:
+            print(f"  ! {problem_line(problem)}")
+    return 1 if problems else 0
 
 
 def _run_remove_asset(args: argparse.Namespace) -> int:

@@ -1,4 +1,10 @@
-"""``polster list-assets``: the project's assets by layer, with upstreams and files."""
+"""``polster list-assets``: the project's assets by layer, with upstreams and files.
+
+The assets come from the linter's reading of the asset modules. A module it cannot read (a
+syntax error, a file over the size limit, a link out of the project ...) defines assets
+nobody can see, so the listing would be silently short: ``unreadable_modules`` names each,
+and the command exits with status 1 after listing the rest.
+"""
 
 from typing import Any
 
@@ -30,6 +36,28 @@ def list_assets(project: Project) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def unreadable_modules(project: Project) -> list[dict[str, Any]]:
+    """The asset modules that could not be read, with where and why, in file order."""
+    problems = []
+    for file, facts in project.modules:
+        if file.is_asset_module and facts.syntax_error is not None:
+            message, position = facts.syntax_error
+            problems.append(
+                {
+                    "path": file.relative,
+                    "line": position.line,
+                    "column": position.column,
+                    "message": f"cannot parse: {message}",
+                }
+            )
+    return problems
+
+
+def problem_line(problem: dict[str, Any]) -> str:
+    """``path:line:column: message``, the way polster-lint places its findings."""
+    return f"{problem['path']}:{problem['line']}:{problem['column']}: {problem['message']}"
 
 
 def _layer_order(layer: str | None) -> int:
