@@ -289,12 +289,12 @@ def test_ctrl_c_aborts_without_touching_the_project(project):
         term.expect("Layer of the new asset:")
         term.expect("gold")
         term.send(CTRL_C)
-        term.expect("polster: aborted")
+        term.expect("polster: interrupted")
         status = term.wait()
 
     assert status == 130, term.screen
     lines = term.screen.splitlines()
-    assert [line for line in lines if "abort" in line.lower()] == ["polster: aborted"]
+    assert [line for line in lines if "interrupt" in line.lower()] == ["polster: interrupted"]
     assert "Traceback" not in term.screen
     assert "KeyboardInterrupt" not in term.screen
     assert project_files(project) == before
