@@ -13,18 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from polster.project import AssetCommandError, Project, shown_path
-from polster.template import (
-    asset_template_dir,
-    check_python_sources,
-    interrupts_deferred,
-    is_folder,
-    is_regular_file,
-    lexists,
-    os_reason,
-    run_template,
-    work_folder,
-)
+from polster.messages import os_reason, shown_path
+from polster.project import AssetCommandError, Project
+from polster.safe_files import interrupts_deferred, is_folder, is_regular_file, lexists
+from polster.template import asset_template_dir, check_python_sources, run_template, work_folder
 from polster_lint.domain.medallion import asset_files, asset_name_problem
 from polster_lint.domain.model import Key, key_string
 from polster_lint.errors import FAILURE, USAGE_ERROR

@@ -18,18 +18,19 @@ from typing import Any
 from cookiecutter.config import get_user_config
 from cookiecutter.exceptions import CookiecutterException
 
-from polster.template import (
-    check_python_sources,
+from polster.messages import one_line, os_reason
+from polster.safe_files import (
     interrupts_deferred,
     is_folder,
-    is_plain_path,
     is_regular_file,
     lexists,
-    one_line,
-    os_reason,
-    project_template_dir,
     remove_tree,
     rename_no_replace,
+)
+from polster.template import (
+    check_python_sources,
+    is_plain_path,
+    project_template_dir,
     run_template,
     template_hook,
     work_folder,

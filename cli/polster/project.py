@@ -13,13 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from polster.template import (
-    is_folder,
-    is_regular_file,
-    lexists,
-    project_template_dir,
-    template_hook,
-)
+from polster.messages import shown_path
+from polster.safe_files import is_folder, is_regular_file, lexists
+from polster.template import project_template_dir, template_hook
 from polster_lint.adapters.project import find_project_root
 from polster_lint.adapters.pyproject import load_config
 from polster_lint.domain.config import LintConfig
@@ -132,21 +128,3 @@ def _answer_types() -> dict[str, type]:
     except (OSError, ValueError):
         questions = {}
     return {key: bool for key, value in questions.items() if isinstance(value, bool)}
-
-
-def shown_path(path: Path, root: Path | None = None) -> str:
-    """``path`` for a one-line message: relative to ``root`` if below it, and quoted
-    (with escapes) if it holds characters that would break the line."""
-    text = str(path)
-    if root is not None:
-        try:
-            text = path.relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return shown(text)
-
-
-def shown(text: str) -> str:
-    """``text`` for a one-line message: as it is, or quoted with escapes if it holds line
-    breaks or other characters that are not printable."""
-    return text if text.isprintable() else repr(text)

@@ -9,12 +9,12 @@ import os
 import tempfile
 from pathlib import Path
 
-from polster.project import AssetCommandError, Project, shown, shown_path
-from polster.template import (
+from polster.messages import os_reason, shown, shown_path
+from polster.project import AssetCommandError, Project
+from polster.safe_files import (
     interrupts_deferred,
     is_folder,
     is_regular_file,
-    os_reason,
     remove_tree,
     rename_no_replace,
 )

@@ -15,17 +15,11 @@ what the hooks print, cookiecutter's log) inside that folder, which it removes.
 """
 
 import contextlib
-import ctypes
-import errno
 import importlib.util
 import logging
 import os
-import shutil
-import signal
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -36,6 +30,8 @@ from cookiecutter.exceptions import CookiecutterException, FailedHookException
 from cookiecutter.main import cookiecutter
 from jinja2 import TemplateError
 
+from polster.messages import one_line, os_reason, shorten
+from polster.safe_files import remove_tree
 from polster_lint.errors import FAILURE, USAGE_ERROR, PolsterError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -81,34 +77,6 @@ def template_hook(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def is_folder(path: Path) -> bool:
-    """``path.is_dir()``, False (not an exception) for a name too long, a NUL and such."""
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):
-        return False
-
-
-def is_regular_file(path: Path) -> bool:
-    """``path.is_file()``, False (not an exception) for a name too long, a NUL and such."""
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def lexists(path: Path) -> bool:
-    """Whether anything, even a dangling link, is at ``path``; True when that cannot be
-    known because access is denied (so that nothing is assumed free to write)."""
-    try:
-        os.lstat(path)
-    except PermissionError:
-        return True
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def is_plain_path(path: Path | str) -> bool:
@@ -286,30 +254,8 @@ def _hook_message(stderr_file: Path) -> str:
     lines = [line.strip() for line in lines if line.strip()]
     for line in reversed(lines):
         if line.startswith("error: "):
-            return _shorten(line.removeprefix("error: "))
-    return _shorten(lines[-1]) if lines else "it exited with an error"
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def one_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return _shorten(text.splitlines()[0]) if text else type(error).__name__
-
-
-def os_reason(error: OSError, root: Path | None = None) -> str:
-    """``Permission denied: tests/x.py``-style text for an OSError, on one line; the path
-    relative to ``root`` when it is below it."""
-    reason = error.strerror or one_line(error)
-    if error.filename is None:
-        return _shorten(reason)
-    where = str(error.filename)
-    if root is not None:
-        with contextlib.suppress(ValueError):
-            where = Path(where).relative_to(root).as_posix()
-    return _shorten(f"{reason}: {where if where.isprintable() else repr(where)}")
+            return shorten(line.removeprefix("error: "))
+    return shorten(lines[-1]) if lines else "it exited with an error"
 
 
 def check_python_sources(folder: Path, error: type[PolsterError]) -> None:
@@ -324,69 +270,3 @@ def check_python_sources(folder: Path, error: type[PolsterError]) -> None:
                 "nothing was written",
                 FAILURE,
             ) from None
-
-
-@contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C until the block is over, so that a move or a clean-up runs to the end.
-
-    The interrupt is not lost: it arrives (as KeyboardInterrupt) when the block exits.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    saved = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
-
-
-def remove_tree(path: Path) -> None:
-    """Remove ``path`` and everything below it, even if a process still writes there."""
-    for attempt in range(20):
-        with interrupts_deferred():
-            shutil.rmtree(path, ignore_errors=True)
-        if not os.path.lexists(path):
-            return
-        time.sleep(0.05 * (attempt + 1))
-
-
-_RENAME_NOREPLACE = 1
-_AT_FDCWD = -100
-
-
-def rename_no_replace(source: Path, target: Path) -> None:
-    """Rename ``source`` to ``target``, failing with FileExistsError if ``target`` exists.
-
-    A plain rename would silently replace an empty folder (or, for files, anything) that
-    appeared at ``target`` in the meantime; Linux's renameat2 refuses atomically. Where
-    it is missing, the check and the rename are two steps.
-    """
-    renameat2 = _renameat2()
-    if renameat2 is not None:
-        status = renameat2(
-            _AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), _RENAME_NOREPLACE
-        )
-        if status == 0:
-            return
-        code = ctypes.get_errno()
-        if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
-            raise OSError(code, os.strerror(code), str(target))
-    if os.path.lexists(target):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
-    os.rename(source, target)
-
-
-@cache
-def _renameat2() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
-    function.argtypes.append(ctypes.c_uint)
-    function.restype = ctypes.c_int
-    return function
