@@ -16,7 +16,8 @@ from polster import __version__
 from polster.add_asset import NewAsset, add_asset, clean_description, name_problem, resolve_deps
 from polster.init_project import InitRequest, init_project
 from polster.list_assets import list_assets, problem_line, unreadable_modules
-from polster.project import AssetCommandError, load_project, shown
+from polster.messages import shown
+from polster.project import AssetCommandError, load_project
 from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
 from polster.remove_asset import remove_asset
 from polster_lint.adapters.project import current_dir
