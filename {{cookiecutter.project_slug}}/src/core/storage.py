@@ -163,7 +163,7 @@ def _table_errors(action: str, relative_path: str, uri: str) -> Iterator[None]:
 
     Covers what a disk can do to a table: a full or read-only filesystem, a path blocked by
     a file, and a damaged parquet file (pyarrow raises ArrowInvalid or a plain OSError, and
-    damaged pandas metadata a JSON or Unicode error). The new exception is raised outside
+    damaged pandas metadata JSON, Unicode or key errors). The new exception is raised outside
     the ``except`` clauses, so that no chained exception tells a second story in
     tracebacks and Dagster's error records.
     """
@@ -171,7 +171,7 @@ def _table_errors(action: str, relative_path: str, uri: str) -> Iterator[None]:
         yield
     except FileNotFoundError:
         error_class, cause = TableNotFoundError, "it does not exist"
-    except (OSError, ValueError, pa.ArrowException) as error:  # ArrowInvalid is a ValueError
+    except (OSError, ValueError, LookupError, TypeError, pa.ArrowException) as error:
         error_class, cause = StorageError, _failure_cause(error, action)
     else:
         return
