@@ -114,7 +114,8 @@ _T = TypeVar("_T")
 _DEEP_RECURSION_LIMIT = 50_000
 _DEEP_STACK_SIZE = 64 * 1024 * 1024
 """Python frames and C stack for the retry: libcst's deepest trees (3,000 concatenated
-strings, the most it parses) need about 20,000 frames and 4 MB."""
+strings, the most it parses) need about 9,000 frames and 4 MB; the margin is for Pythons
+that spend more of either per frame."""
 
 _deep_stack_lock = threading.Lock()
 
