@@ -144,6 +144,11 @@ def check_file(run: LintRun, root: Path, relative: str) -> None:
     source = (root / relative).read_bytes()
     parses, error_line = python_verdict(source)
     reported = run.pol000(relative)
+    if len(source) > 1024 * 1024:  # over max-file-size (default 1 MB): refused unread
+        [finding] = reported
+        assert (finding["line"], finding["column"]) == (1, 1)
+        assert "over the 1 MB limit polster-lint reads" in finding["message"]
+        return
     if parses:
         assert reported == [], f"{relative}: POL000 on a file Python reads: {reported}"
         return
