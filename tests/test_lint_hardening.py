@@ -3,6 +3,7 @@ to break out of the graph formats."""
 
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -119,3 +120,25 @@ def odd() -> None: ...
     # Every quoted ID closes where it should: an even number of unescaped quotes a line.
     for line in dot.splitlines():
         assert line.replace("\\\\", "").replace('\\"', "").count('"') % 2 == 0, line
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "folder-outside"])
+def test_a_hostile_cache_path_is_neither_read_nor_written_through(tmp_path, kind):
+    """A repository can carry .polster_cache as a link to /dev/zero, a FIFO, or a link to a
+    folder elsewhere: the run must not hang, blow up, or write outside the project."""
+    root = make_project(tmp_path / "repo", {f"{ASSETS}/gold/run_gold_revenue.py": GOLD_FROM_BRONZE})
+    folder = root / ".polster_cache"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    if kind == "folder-outside":
+        folder.symlink_to(outside, target_is_directory=True)
+    else:
+        folder.mkdir()
+        if kind == "fifo":
+            os.mkfifo(folder / "lint.json")
+        else:
+            (folder / "lint.json").symlink_to("/dev/zero")
+    for _ in range(2):
+        result = lint(root, tmp_path / "home")
+        assert result.returncode == 1 and "POL002" in result.stdout, result.stderr
+    assert list(outside.iterdir()) == []

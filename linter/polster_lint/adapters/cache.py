@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from polster_lint import __version__
+from polster_lint.adapters.project import UnreadableFile, read_module
 from polster_lint.domain.model import (
     AssetDecl,
     Key,
@@ -41,6 +42,8 @@ from polster_lint.domain.model import (
 )
 
 CACHE_DIR = ".polster_cache"
+_MAX_CACHE_BYTES = 1 << 30
+"""Far above any real cache (about 1 KB per module); a bigger file is not read."""
 _CACHE_FILE = "lint.json"
 _FORMAT = 3
 
@@ -91,6 +94,7 @@ class FactsCache:
     """Facts by file path, with the signature and hash they were extracted from."""
 
     def __init__(self, root: Path, key: bytes) -> None:
+        self.root = root
         self.folder = root / CACHE_DIR
         self.entries: dict[str, dict[str, Any]] = {}
         self.changed = False
@@ -108,9 +112,11 @@ class FactsCache:
 
     def load(self) -> None:
         try:
-            signature, _, body = (self.folder / _CACHE_FILE).read_bytes().partition(b"\n")
-        except OSError:
+            # Read like a module: a FIFO or a link to /dev/zero named lint.json is refused.
+            raw = read_module(self.folder / _CACHE_FILE, self.root, _MAX_CACHE_BYTES)
+        except UnreadableFile:
             return
+        signature, _, body = raw.partition(b"\n")
         if not hmac.compare_digest(signature, self._sign(body)):
             return  # not written by this user, or damaged: start cold
         try:
@@ -171,6 +177,8 @@ class FactsCache:
     def save(self) -> None:
         if not self.changed:
             return
+        if self.folder.is_symlink():
+            return  # it may lead out of the project: never write through it
         temporary = None
         try:
             self.folder.mkdir(exist_ok=True)
