@@ -20,6 +20,9 @@ BAD_SETTINGS = [
     "[tool]\npolster = 5\n",
     '[tool.polster.lint]\nassets-dir = "a\\u0000b"\n',
     "[tool.polster.lint\n",
+    '[tool.polster.lint.layer-folders]\nsilver = ".."\n',
+    '[tool.polster.lint.layer-folders]\ngold = "."\n',
+    "tool = 5\n",
 ]
 
 
@@ -42,6 +45,7 @@ def test_bad_settings_exit_2_from_every_command(tmp_path, capsys, pyproject):
         assert command() == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "error:" in err and "Traceback" not in err, err
+        assert "internal error" not in err, err
         messages.add(err.split("error: ", 1)[1])
     assert len(messages) == 1, messages  # the same words from every command
 

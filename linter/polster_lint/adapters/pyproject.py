@@ -65,9 +65,16 @@ def load_config(project_root: Path) -> LintConfig:
         raise ConfigError(f"{pyproject.name}: {error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{pyproject.name}: {error}") from None
-    table = data.get("tool", {}).get("polster", {}).get("lint", {})
-    if not isinstance(table, dict):
-        raise ConfigError("[tool.polster.lint] must be a table")
+    table = data
+    for name, header in (
+        ("tool", "[tool]"),
+        ("polster", "[tool.polster]"),
+        ("lint", "[tool.polster.lint]"),
+    ):
+        inner = table.get(name, {})
+        if not isinstance(inner, dict):
+            raise ConfigError(f"{header} must be a table")
+        table = inner
     unknown = sorted(set(table) - _OPTIONS)
     if unknown:
         raise ConfigError(
@@ -135,10 +142,12 @@ def _path_option(table: dict[str, object], option: str, default: str) -> str:
     if (
         not isinstance(value, str)
         or not value
+        or not value.isprintable()
+        or "\\" in value
         or Path(value).is_absolute()
         or ".." in Path(value).parts
     ):
-        raise ConfigError(f"{option} must be a folder path inside the project")
+        raise ConfigError(f"{option} must be a folder path inside the project, such as {default!r}")
     return value.strip("/")
 
 
@@ -180,8 +189,18 @@ def _layer_folders(value: object) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict) or not set(value) <= set(LAYERS):
         raise ConfigError(f"layer-folders must map layers ({', '.join(LAYERS)}) to folder names")
     folders = {layer: layer for layer in LAYERS} | value
-    if not all(isinstance(name, str) and name and "/" not in name for name in folders.values()):
+    if not all(_plain_folder_name(name) for name in folders.values()):
         raise ConfigError("layer-folders: each folder must be a plain folder name")
     if len(set(folders.values())) != len(folders):
         raise ConfigError("layer-folders: two layers cannot share a folder")
     return tuple((layer, folders[layer]) for layer in LAYERS)
+
+
+def _plain_folder_name(name: object) -> bool:
+    """One folder, named by printable text: no separator, no ``.`` or ``..``."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and name.isprintable()
+        and not any(separator in name for separator in "/\\")
+    )
