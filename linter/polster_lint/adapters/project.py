@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from polster_lint.domain.config import LintConfig, size_text
-from polster_lint.domain.medallion import ANSWERS_FILE, owner_of_core_module
-from polster_lint.domain.model import Key, SourceFile
+from polster_lint.domain.layout import source_file
+from polster_lint.domain.medallion import ANSWERS_FILE
+from polster_lint.domain.model import SourceFile
 from polster_lint.errors import ProjectError
 
 _SKIPPED_FOLDERS = {"__pycache__", ".git", ".venv", "node_modules"}
@@ -48,14 +49,12 @@ def find_project_root(start: Path) -> Path:
 
 def discover(root: Path, config: LintConfig) -> list[SourceFile]:
     """Every asset and core module of the project, in a stable order."""
-    source_root = root / config.source_root
     files: list[SourceFile] = []
-    for path in _python_files(root / config.assets_dir, root):
-        relative = path.relative_to(root / config.assets_dir).parts
-        layer = config.folder_layer(relative[0]) if len(relative) > 1 else None
-        files.append(_source_file(root, source_root, path, layer=layer, is_asset_module=True))
-    for path in _python_files(root / config.core_dir, root):
-        files.append(_source_file(root, source_root, path, owner=_owner(path)))
+    for folder in (config.assets_dir, config.core_dir):
+        for path in _python_files(root / folder, root):
+            found = source_file(path.relative_to(root).as_posix(), config, path)
+            if found is not None:
+                files.append(found)
     return files
 
 
@@ -218,33 +217,3 @@ def _link_text(path: Path) -> str:
         return os.readlink(path)
     except OSError:
         return "?"
-
-
-def _source_file(
-    root: Path,
-    source_root: Path,
-    path: Path,
-    layer: str | None = None,
-    is_asset_module: bool = False,
-    owner: Key | None = None,
-) -> SourceFile:
-    try:
-        parts = list(path.relative_to(source_root).with_suffix("").parts)
-    except ValueError:
-        parts = list(path.relative_to(root).with_suffix("").parts)
-    is_package = parts[-1] == "__init__"
-    if is_package:
-        parts.pop()
-    return SourceFile(
-        path=path,
-        relative=path.relative_to(root).as_posix(),
-        module=".".join(parts),
-        is_package=is_package,
-        layer=layer,
-        is_asset_module=is_asset_module,
-        owner=owner,
-    )
-
-
-def _owner(path: Path) -> Key | None:
-    return owner_of_core_module(path.stem)
