@@ -18,7 +18,7 @@ from polster_lint.adapters.output import (
 from polster_lint.adapters.project import current_dir, find_project_root
 from polster_lint.adapters.pyproject import load_config, parse_codes
 from polster_lint.domain.config import LintConfig
-from polster_lint.domain.rules import RULES, explain
+from polster_lint.domain.rules import RULES, explain, markdown_table
 from polster_lint.engine import asset_lines, lint_project
 from polster_lint.errors import ConfigError, ProjectError
 from polster_lint.reporting import add_debug_option, report_errors
@@ -48,6 +48,9 @@ def build_parser(prog: str = "polster-lint") -> argparse.ArgumentParser:
     parser.add_argument("--ignore", help="comma-separated codes or prefixes to leave out")
     parser.add_argument("--explain", metavar="CODE", help="describe a rule and exit")
     parser.add_argument(
+        "--rules", action="store_true", help="print the table of every rule (markdown) and exit"
+    )
+    parser.add_argument(
         "--check-runtime",
         action="store_true",
         help="also load the real Dagster definitions and report where they differ (needs dagster)",
@@ -70,6 +73,9 @@ def main(argv: list[str] | None = None, prog: str = "polster-lint") -> int:
 
 
 def _run(args: argparse.Namespace, prog: str) -> int:
+    if args.rules:
+        print(markdown_table())
+        return 0
     if args.explain:
         code = args.explain.strip().upper()
         if code not in RULES:

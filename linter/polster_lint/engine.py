@@ -8,6 +8,7 @@ configured budget is not handed to a parser. Each refusal is a POL000 naming the
 import os
 import stat
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -15,10 +16,12 @@ from pathlib import Path
 from polster_lint.adapters.cache import FactsCache, Signature, content_hash
 from polster_lint.adapters.project import UnreadableFile, discover, read_module
 from polster_lint.adapters.runtime import compare, runtime_graph
-from polster_lint.domain.checks import Violation, check_all
+from polster_lint.domain.checks import check_all
 from polster_lint.domain.config import BYTES_PER_TOKEN, MAX_FILE_SIZE_RANGE, LintConfig
 from polster_lint.domain.graph import AssetGraph, build_graph
+from polster_lint.domain.layout import source_file
 from polster_lint.domain.model import Finding, Key, ModuleFacts, Position, SourceFile, key_string
+from polster_lint.domain.violation import Violation
 from polster_lint.parsing.reads import estimated_tokens, extract_reads, read_positions
 
 _FILES_PER_WORKER = 300
@@ -60,7 +63,7 @@ def lint_project(
     if only is not None:
         # realpath, not Path.resolve: that raises on a symbolic link loop.
         violations = [v for v in violations if Path(os.path.realpath(v.file.path)) in only]
-    findings = place_and_filter(violations, modules, config, cache, limits)
+    findings = place_and_filter(violations, modules, config, _locator(cache, limits))
     if cache is not None:
         cache.keep_only({file.relative for file in files})
         cache.save()
@@ -153,14 +156,19 @@ def _parse_one(file: SourceFile, limits: _Limits | None = None) -> _Parsed:
     source = _read(file, limit)
     if isinstance(source, UnreadableFile):
         return _refused(file, str(source)), signature, None
+    return _facts_of(file, source, limit.max_tokens), signature, content_hash(source)
+
+
+def _facts_of(file: SourceFile, source: bytes, max_tokens: int) -> ModuleFacts:
+    """The facts of one module's source: libcst for asset modules, ``ast`` for core ones."""
     tokens = estimated_tokens(source)
-    if tokens > limit.max_tokens:
-        return _refused(file, _too_many_tokens(tokens, limit.max_tokens)), signature, None
+    if tokens > max_tokens:
+        return _refused(file, _too_many_tokens(tokens, max_tokens))
     if file.is_asset_module:
         from polster_lint.parsing.extract import extract as reader  # libcst: imported when needed
     else:
         reader = extract_reads
-    return reader(source, file.module, file.is_package), signature, content_hash(source)
+    return reader(source, file.module, file.is_package)
 
 
 def _refused(file: SourceFile, reason: str) -> ModuleFacts:
@@ -219,26 +227,47 @@ def positions_of(
     source = _read(file, _limits_for(file, limits))
     if isinstance(source, UnreadableFile):
         return []
+    positions = _positions_in(file, source)
+    if cache is not None:
+        cache.store_positions(file.relative, positions)
+    return positions
+
+
+def _positions_in(file: SourceFile, source: bytes) -> list[Position]:
     if file.is_asset_module:
         from polster_lint.parsing.extract import anchor_positions as locate
     else:
         locate = read_positions
-    positions = locate(source, file.module, file.is_package)
-    if cache is not None:
-        cache.store_positions(file.relative, positions)
-    return positions
+    return locate(source, file.module, file.is_package)
+
+
+Locator = Callable[[SourceFile, int], list[Position]]
+"""Where the anchors of a file are; the list reaches at least the given anchor if it can."""
+
+
+def _locator(cache: FactsCache | None, limits: _Limits) -> Locator:
+    """Positions from the cache, or computed again when the cached ones fall short (they
+    were computed for other content)."""
+    known: dict[Path, list[Position]] = {}
+
+    def locate(file: SourceFile, anchor: int) -> list[Position]:
+        if file.path not in known:
+            known[file.path] = positions_of(file, cache, limits)
+        if anchor >= len(known[file.path]):
+            known[file.path] = positions_of(file, limits=limits)
+        return known[file.path]
+
+    return locate
 
 
 def place_and_filter(
     violations: list[Violation],
     modules: list[tuple[SourceFile, ModuleFacts]],
     config: LintConfig,
-    cache: FactsCache | None = None,
-    limits: _Limits | None = None,
+    locate: Locator,
 ) -> list[Finding]:
     """Give each violation its line and column, then apply select/ignore and ``noqa``."""
     facts_of = {file.path: facts for file, facts in modules}
-    positions: dict[Path, list[Position]] = {}
     findings: list[Finding] = []
     used_noqa: set[tuple[Path, int, str]] = set()
     for violation in violations:
@@ -246,11 +275,7 @@ def place_and_filter(
             continue
         line, column = violation.line or 1, violation.column or 1
         if violation.anchor is not None:
-            if violation.file.path not in positions:
-                positions[violation.file.path] = positions_of(violation.file, cache, limits)
-            known = positions[violation.file.path]
-            if violation.anchor >= len(known):  # cached positions of other content
-                known = positions[violation.file.path] = positions_of(violation.file, limits=limits)
+            known = locate(violation.file, violation.anchor)
             if violation.anchor < len(known):
                 line, column = known[violation.anchor].line, known[violation.anchor].column
         facts = facts_of.get(violation.file.path)
@@ -306,3 +331,25 @@ def asset_lines(graph: AssetGraph) -> dict[Key, int]:
         known = positions[asset.file.path]
         lines[asset.key] = known[asset.decl.anchor].line if asset.decl.anchor < len(known) else 1
     return lines
+
+
+def lint_sources(
+    sources: Mapping[str, str | bytes], config: LintConfig | None = None
+) -> list[Finding]:
+    """Lint a project held in memory, ``{relative path: source}``: no disk, no cache.
+
+    The rule examples and the tests use it; the files are classified, parsed, checked and
+    placed exactly as ``lint_project`` does for files on disk.
+    """
+    config = config or LintConfig()
+    data = {
+        path: text.encode() if isinstance(text, str) else text for path, text in sources.items()
+    }
+    files = [file for path in sorted(data) if (file := source_file(path, config)) is not None]
+    max_tokens = config.max_file_size // BYTES_PER_TOKEN
+    modules = [(file, _facts_of(file, data[file.relative], max_tokens)) for file in files]
+    graph = build_graph(modules)
+    violations = check_all(graph, modules, config)
+    return place_and_filter(
+        violations, modules, config, lambda file, _: _positions_in(file, data[file.relative])
+    )

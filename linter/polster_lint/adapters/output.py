@@ -81,8 +81,10 @@ def _sarif(findings: list[Finding]) -> str:
                             {
                                 "id": code,
                                 "name": RULES[code].name,
-                                "shortDescription": {"text": RULES[code].what},
-                                "fullDescription": {"text": RULES[code].why},
+                                "shortDescription": {"text": RULES[code].summary},
+                                "fullDescription": {
+                                    "text": f"{RULES[code].what} {RULES[code].why}"
+                                },
                                 "help": {"text": RULES[code].fix},
                             }
                             for code in rules

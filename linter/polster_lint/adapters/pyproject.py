@@ -75,6 +75,11 @@ def load_config(project_root: Path) -> LintConfig:
         if not isinstance(inner, dict):
             raise ConfigError(f"{header} must be a table")
         table = inner
+    return config_from_table(table)
+
+
+def config_from_table(table: dict[str, object]) -> LintConfig:
+    """The settings from the ``[tool.polster.lint]`` table, checked option by option."""
     unknown = sorted(set(table) - _OPTIONS)
     if unknown:
         raise ConfigError(

@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from polster_lint.domain.checks import Violation
 from polster_lint.domain.graph import AssetGraph
 from polster_lint.domain.model import Key, SourceFile, key_string
+from polster_lint.domain.violation import Violation
 from polster_lint.errors import PolsterError
 
 _TIMEOUT_SECONDS = 300

@@ -1,0 +1,82 @@
+from collections.abc import Iterator
+
+from polster_lint.domain.graph import Asset
+from polster_lint.domain.medallion import LAYERS
+from polster_lint.domain.model import DYNAMIC_GROUP, key_string
+from polster_lint.domain.rules.base import (
+    ASSETS,
+    BRONZE_ORDERS,
+    CheckContext,
+    Example,
+    Rule,
+    asset_path,
+)
+from polster_lint.domain.violation import Violation
+
+_WRONG_GROUP = (
+    "import dagster as dg\n\n\n"
+    '@dg.asset(key=["silver", "orders"], group_name="gold",\n'
+    '          deps=[dg.AssetKey(["bronze", "orders"])])\n'
+    "def orders() -> None: ...\n"
+)
+
+
+class LayerMismatch(Rule):
+    code = "POL007"
+    name = "layer-mismatch"
+    summary = (
+        "`group_name` or key prefix disagrees with the asset's folder; asset outside a layer folder"
+    )
+    what = (
+        "The layer in the code (group_name, the first part of the key) disagrees with the "
+        "asset's folder, or an asset module sits outside any layer folder."
+    )
+    why = (
+        "The folder is where people look for an asset; its group and key are where Dagster "
+        "shows it. They must agree for either to be trusted."
+    )
+    fix = "Set group_name and the key's first part to the folder's layer, or move the file."
+    invalid = (
+        Example(
+            {**BRONZE_ORDERS, asset_path("silver", "orders"): _WRONG_GROUP},
+            (("POL007", asset_path("silver", "orders"), 4, 48),),
+        ),
+        Example(
+            {
+                f"{ASSETS}/misc.py": (
+                    'import dagster as dg\n\n\n@dg.asset(key=["bronze", "misc"], '
+                    'group_name="bronze")\ndef misc() -> None: ...\n'
+                )
+            },
+            (("POL007", f"{ASSETS}/misc.py", 4, 15),),
+        ),
+    )
+    valid = (Example(BRONZE_ORDERS),)
+
+    def check(self, context: CheckContext) -> Iterator[Violation]:
+        for asset in context.graph.assets.values():
+            for anchor, message in self._mismatches(asset):
+                yield Violation(asset.file, anchor, self.code, message, asset=asset.key)
+
+    @staticmethod
+    def _mismatches(asset: Asset) -> Iterator[tuple[int | None, str]]:
+        name, decl = key_string(asset.key), asset.decl
+        if asset.layer is None:
+            yield decl.anchor, f"asset {name} is outside the layer folders ({', '.join(LAYERS)})"
+            return
+        if decl.group is None:
+            yield (
+                decl.anchor,
+                f"asset {name} has no group_name; expected {asset.layer!r} from its folder",
+            )
+        elif decl.group not in (asset.layer, DYNAMIC_GROUP):
+            yield (
+                decl.group_anchor,
+                f"asset {name} has group_name {decl.group!r} but sits in the {asset.layer} folder",
+            )
+        if len(asset.key) > 1 and asset.key[0] in LAYERS and asset.key[0] != asset.layer:
+            yield (
+                decl.anchor,
+                f"asset key {name} names layer {asset.key[0]!r} but the asset sits in "
+                f"the {asset.layer} folder",
+            )

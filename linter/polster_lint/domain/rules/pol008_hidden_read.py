@@ -1,0 +1,99 @@
+from collections.abc import Iterator
+
+from polster_lint.domain.medallion import LAYERS
+from polster_lint.domain.model import key_string
+from polster_lint.domain.rules.base import (
+    BRONZE_ORDERS,
+    CORE,
+    SILVER_ORDERS,
+    CheckContext,
+    Example,
+    Rule,
+    asset_path,
+    asset_source,
+)
+from polster_lint.domain.violation import Violation
+
+_STORAGE = {f"{CORE}/storage.py": "def read_table(layer, name): ...\n"}
+
+
+def _gold_revenue_reading(layer: str) -> dict[str, str]:
+    return {
+        f"{CORE}/gold_revenue.py": (
+            "from core.storage import read_table\n\n\n"
+            f'def build():\n    return read_table("{layer}", "orders")\n'
+        )
+    }
+
+
+_GOLD_REVENUE = {
+    asset_path("gold", "revenue"): asset_source(
+        "gold", "revenue", 'deps=[dg.AssetKey(["silver", "orders"])]'
+    )
+}
+
+
+class HiddenRead(Rule):
+    code = "POL008"
+    name = "hidden-read"
+    summary = (
+        "hidden read: `read_table` of a table that breaks the rules or is not declared in deps"
+    )
+    what = (
+        "A core module reads a table through the storage API (read_table) that breaks the "
+        "layer rules or that its asset does not declare as a dependency."
+    )
+    why = (
+        "An undeclared read is an edge Dagster does not know: it will not order the runs "
+        "or refresh the asset when that table changes."
+    )
+    fix = "Declare the table's asset in the asset's deps, or read from the allowed layer."
+    invalid = (
+        Example(
+            {
+                **BRONZE_ORDERS,
+                **SILVER_ORDERS,
+                **_GOLD_REVENUE,
+                **_STORAGE,
+                **_gold_revenue_reading("bronze"),
+            },
+            (("POL008", f"{CORE}/gold_revenue.py", 5, 12),),
+        ),
+    )
+    valid = (
+        Example(
+            {
+                **BRONZE_ORDERS,
+                **SILVER_ORDERS,
+                **_GOLD_REVENUE,
+                **_STORAGE,
+                **_gold_revenue_reading("silver"),
+            }
+        ),
+    )
+
+    def check(self, context: CheckContext) -> Iterator[Violation]:
+        for file, facts in context.modules:
+            owner = file.owner
+            if owner is None or file.is_asset_module:
+                continue
+            for read in facts.reads:
+                if read.key is None:
+                    continue  # POL010
+                table = key_string(read.key)
+                layer = read.key[0] if read.key[0] in LAYERS else None
+                broken = context.layer_break(owner[0], layer)
+                if broken is not None:
+                    message = f"{key_string(owner)} reads table {table}: {broken[1]}"
+                elif owner in context.graph.assets and read.key not in context.declared.get(
+                    owner, set()
+                ):
+                    message = (
+                        f"{key_string(owner)} reads table {table} but its asset does not "
+                        "declare it in deps"
+                    )
+                else:
+                    continue
+                yield Violation(
+                    file, read.anchor, self.code, message, asset=owner, dependency=read.key
+                )
