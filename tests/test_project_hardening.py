@@ -207,11 +207,11 @@ class Runner:
         assert wait_for(printed, timeout), f"no {text!r} after {timeout} s:\n{self.output()}"
 
     def worker_pid(self) -> int:
-        """The worker process run_polster.py started for the run."""
+        """The run process run_polster.py started for the run (its hidden --run-process)."""
         for pid, cmdline in project_processes(self.project):
-            if "--worker" in cmdline:
+            if "--run-process" in cmdline:
                 return pid
-        raise AssertionError(f"no worker process: {project_processes(self.project)}")
+        raise AssertionError(f"no run process: {project_processes(self.project)}")
 
     def finish(self, timeout: float) -> int:
         status = self.process.wait(timeout=timeout)

@@ -14,7 +14,7 @@ a Dagster service failed, 2 for a wrong argument or setting, and 128 + the signa
 when a run was interrupted (130 for Ctrl-C). Errors are reported in one line.
 
 How it works: this script supervises, the work happens in child processes. The run goes
-to a worker process (this file again, with the hidden ``--worker`` option), the UI to the
+to a run process (this file again, with the hidden ``--run-process`` option), the UI to the
 webserver and the daemon. Each child runs in a session of its own, so Ctrl-C or a closing
 terminal reaches only this script, which then stops the children in an orderly way:
 
@@ -22,7 +22,7 @@ terminal reaches only this script, which then stops the children in an orderly w
   Ctrl-C while stopping kills what is left at once.
 * If this script is killed outright (SIGKILL), a small watchdog process (``--watchdog``)
   notices and stops every child, so no webserver keeps holding the port.
-* Each run is tagged with the host and process id of its worker. A run whose process has
+* Each run is tagged with the host and process id of its run process. A run whose process has
   gone without finishing it (killed, crashed, the machine rebooted) is marked as failed
   the next time this script starts, and the UI's daemon fails runs that never started.
 """
@@ -67,12 +67,12 @@ UI_START_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 15
 """How long the UI's processes get to shut down before they are killed."""
 RUN_STOP_TIMEOUT_SECONDS = 10
-"""How long an interrupted run gets to record its failure before its worker is killed."""
+"""How long an interrupted run gets to record its failure before its process is killed."""
 WATCHDOG_STOP_TIMEOUT_SECONDS = 3
 """The same, once this script itself is gone: nobody is waiting, the port must be freed."""
 
 INTERRUPTED = 130
-"""Exit status of a worker that was asked to stop (128 + SIGINT)."""
+"""Exit status of a run process that was asked to stop (128 + SIGINT)."""
 
 # Written once into a new Dagster home: keep the instance local and quiet, and let the
 # daemon of the UI mode fail runs that never got started or never finished cancelling.
@@ -91,8 +91,8 @@ PROCESS_START_TAG = "polster/process_start"
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    if args.worker:
-        return worker_main(args.worker)
+    if args.run_process:
+        return run_process_main(args.run_process)
     if args.watchdog:
         return watchdog_main()
 
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
     children = ChildProcesses(stop)
     try:
-        status = run_worker(children, stop, "prepare" if args.no_materialize else "materialize")
+        status = run_in_child(children, stop, "prepare" if args.no_materialize else "materialize")
         if status == 0 and args.ui:
             status = serve_ui(children, stop, args.host, args.port)
         return status
@@ -126,7 +126,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="UI address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="UI port (default: 3000)")
     # Used by this script to start its own helper processes (see the module docstring).
-    parser.add_argument("--worker", choices=("prepare", "materialize"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--run-process", choices=("prepare", "materialize"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--watchdog", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.no_materialize and not args.ui:
@@ -305,52 +307,52 @@ def _group_exists(group: int) -> bool:
 # --- the run, supervised from this process ---------------------------------------------
 
 
-def run_worker(children: ChildProcesses, stop: StopRequest, task: str) -> int:
-    """Prepare the instance (and materialize everything) in a worker; return its status."""
+def run_in_child(children: ChildProcesses, stop: StopRequest, task: str) -> int:
+    """Prepare the instance (and materialize everything) in a run process; return its status."""
     if stop.signal_number is not None:
         raise Interrupted(stop.signal_number, "interrupted before the run started")
-    worker = children.start([sys.executable, str(SCRIPT), "--worker", task])
-    while worker.poll() is None and stop.signal_number is None:
+    child = children.start([sys.executable, str(SCRIPT), "--run-process", task])
+    while child.poll() is None and stop.signal_number is None:
         time.sleep(0.1)
     if stop.signal_number is None:
-        children.reap(worker)
-        return worker.returncode
+        children.reap(child)
+        return child.returncode
 
-    # Ask the worker to stop the run (see WorkerStop), and ask again every second: a request
+    # Ask the run process to stop the run (see RunStop), and ask again every second: a request
     # that arrives just before Dagster starts listening for interrupts would go unheard.
     deadline = time.monotonic() + RUN_STOP_TIMEOUT_SECONDS
     next_request = 0.0
-    while worker.poll() is None and time.monotonic() < deadline and not stop.hurry:
+    while child.poll() is None and time.monotonic() < deadline and not stop.hurry:
         if time.monotonic() >= next_request:
-            _send(worker.pid, signal.SIGUSR1, whole_group=False)
+            _send(child.pid, signal.SIGUSR1, whole_group=False)
             next_request = time.monotonic() + 1
         time.sleep(0.05)
-    children.reap(worker)  # kills it if it is still there
-    if worker.returncode == -signal.SIGKILL and not stop.hurry:
-        # Killed, so its run is still "started": a new worker marks it as failed.
+    children.reap(child)  # kills it if it is still there
+    if child.returncode == -signal.SIGKILL and not stop.hurry:
+        # Killed, so its run is still "started": a new run process marks it as failed.
         settler = children.start(
-            [sys.executable, str(SCRIPT), "--worker", "prepare"], stdout=subprocess.DEVNULL
+            [sys.executable, str(SCRIPT), "--run-process", "prepare"], stdout=subprocess.DEVNULL
         )
         while settler.poll() is None and not stop.hurry:
             time.sleep(0.1)
         children.reap(settler)
     if task == "prepare":
         message = "interrupted while preparing the Dagster instance"
-    elif worker.returncode == 0:
+    elif child.returncode == 0:
         message = "interrupted, but the run had already finished"
     else:
         message = "interrupted: the run was stopped before it finished"
     raise Interrupted(stop.signal_number, message)
 
 
-# --- the worker: the Dagster instance and the run ----------------------------------------
+# --- the run process: the Dagster instance and the run ------------------------------------
 
 
-class WorkerStop:
-    """How the worker learns that run_polster.py wants the run stopped.
+class RunStop:
+    """How the run process learns that run_polster.py wants the run stopped.
 
     run_polster.py sends SIGUSR1 (and the watchdog SIGTERM). The handler only takes note,
-    which mutes the progress report and makes the worker stop at its next step. While
+    which mutes the progress report and makes the process stop at its next step. While
     Dagster executes the run it listens for SIGINT itself, so the request is passed on as
     a SIGINT: Dagster then interrupts the running step and records the run as failed.
     Outside that window nothing is raised: an exception thrown into whatever code happens
@@ -375,15 +377,15 @@ class InstanceConfigError(Exception):
     """``.dagster/dagster.yaml`` cannot be read as a Dagster instance configuration."""
 
 
-def worker_main(task: str) -> int:
+def run_process_main(task: str) -> int:
     """Open (or create) the instance and, for ``materialize``, run every asset in it."""
-    WorkerStop.listen()
+    RunStop.listen()
     try:
         with open_instance() as instance:
-            if task == "materialize" and not WorkerStop.requested:
+            if task == "materialize" and not RunStop.requested:
                 return materialize_all(instance)
-        return INTERRUPTED if WorkerStop.requested else 0
-    except KeyboardInterrupt:  # a SIGINT sent to the worker by hand
+        return INTERRUPTED if RunStop.requested else 0
+    except KeyboardInterrupt:  # a SIGINT sent to the run process by hand
         return INTERRUPTED
     except InstanceConfigError as error:
         _error(str(error))
@@ -405,7 +407,7 @@ def open_instance() -> Iterator[dg.DagsterInstance]:
     first runs started together) both create them, and the instance can stay broken for
     good ("more than one head present"). Hence the lock: the first process creates the
     tables, the others wait and then find them. The UI's webserver and daemon only start
-    once a worker has opened the instance, so they never create it.
+    once a run process has opened the instance, so they never create it.
     """
     import dagster as dg
 
@@ -473,7 +475,7 @@ def _run_tags() -> dict[str, str]:
 def fail_abandoned_runs(instance: dg.DagsterInstance) -> None:
     """Mark runs of this script as failed when the process that ran them is gone.
 
-    A worker that is killed, or a machine that stops, leaves its run "started" for ever:
+    A run process that is killed, or a machine that stops, leaves its run "started" for ever:
     nothing else would ever finish it. Only runs started on this host are looked at.
     """
     import dagster as dg
@@ -537,7 +539,7 @@ def materialize_all(instance: dg.DagsterInstance) -> int:
     job = defs.resolve_implicit_global_asset_job_def().with_logger_defs(
         {"progress": progress.logger()}
     )
-    if WorkerStop.requested:  # loading the definitions takes a moment
+    if RunStop.requested:  # loading the definitions takes a moment
         return INTERRUPTED
     result = job.execute_in_process(
         instance=instance,
@@ -546,7 +548,7 @@ def materialize_all(instance: dg.DagsterInstance) -> int:
         # Naming a logger in the run config replaces Dagster's verbose console logger.
         run_config={"loggers": {"progress": {}}},
     )
-    if WorkerStop.requested or progress.interrupted:
+    if RunStop.requested or progress.interrupted:
         return 0 if result.success else INTERRUPTED  # run_polster.py reports it
     return progress.finish(run_succeeded=result.success)
 
@@ -590,7 +592,7 @@ class ProgressReport:
         return progress_logger
 
     def on_event(self, event: dg.DagsterEvent) -> None:
-        if self.interrupted or WorkerStop.requested:
+        if self.interrupted or RunStop.requested:
             return
         kind = event.event_type_value
         step = event.step_key
