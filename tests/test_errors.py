@@ -59,6 +59,7 @@ def _explode(*args, **kwargs):
     [
         (polster_lint.cli, "lint_project", lint_main, ["{root}"]),
         (polster.cli, "list_assets", polster_main, ["list-assets", "--project-dir", "{root}"]),
+        (polster_lint.cli, "lint_project", polster_main, ["lint", "{root}"]),
     ],
 )
 def test_internal_error_is_one_line_and_debug_shows_the_traceback(

@@ -20,6 +20,7 @@ from polster.messages import shown
 from polster.project import AssetCommandError, load_project
 from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
 from polster.remove_asset import remove_asset
+from polster.update import UpdateRequest, check_project, update_project
 from polster_lint.adapters.project import current_dir
 from polster_lint.cli import main as lint_main
 from polster_lint.domain.medallion import LAYERS
@@ -29,9 +30,12 @@ from polster_lint.reporting import report_errors
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["lint"]:
-        # `polster lint ...` is `polster-lint ...`: same options, same exit status.
-        return lint_main(argv[1:], prog="polster lint")
+    debug = argv[:1] == ["--debug"]
+    command = argv[1:2] if debug else argv[:1]
+    if command == ["lint"]:
+        # `polster [--debug] lint ...` is `polster-lint ...`: same options, same exit status.
+        rest = argv[2:] if debug else argv[1:]
+        return lint_main([*rest, "--debug"] if debug else rest, prog="polster lint")
     args = _build_parser().parse_args(argv)
     with report_errors("polster", debug=args.debug) as outcome:
         try:
@@ -147,6 +151,44 @@ def _build_parser() -> argparse.ArgumentParser:
     remove.add_argument("--force", action="store_true", help="remove even if others depend on it")
     remove.add_argument("--dry-run", action="store_true", help="show what would be removed")
     remove.set_defaults(handler=_run_remove_asset)
+
+    template_source = _Parser(add_help=False, parents=[project_dir])
+    template_source.add_argument(
+        "--template",
+        metavar="SOURCE",
+        help="the template to follow: a folder, a git URL, or 'polster' for Polster's own "
+        "(default: the recorded repository or folder, else the installed Polster's template)",
+    )
+    update = commands.add_parser(
+        "update",
+        parents=[template_source],
+        help="bring the project up to date with its template, keeping your edits",
+        description="Render the template at the version the project records and at the "
+        "target version, and merge the difference into the project (three-way, with git "
+        "merge-file): your edits stay, the template's changes arrive. Where both changed the "
+        "same lines, the file gets conflict markers, the conflicts are listed and the exit "
+        "status is 1. Refuses (exit 2) a project with uncommitted changes. Never touches "
+        ".env, data/, .dagster/ or the files in [tool.polster.update] skip.",
+    )
+    update.add_argument(
+        "--dry-run", action="store_true", help="print the changes as a diff; write nothing"
+    )
+    update.add_argument(
+        "--no-input",
+        action="store_true",
+        help="do not ask the template's new questions; take their defaults",
+    )
+    update.set_defaults(handler=_run_update)
+
+    check = commands.add_parser(
+        "check",
+        parents=[template_source],
+        help="exit 1 when the project is behind its template (for CI and pre-commit)",
+        description="Compare the template version the project records with the target "
+        "version, without rendering: exit 0 when they are the same, 1 (naming both) when "
+        "the project is behind.",
+    )
+    check.set_defaults(handler=_run_check)
     return parser
 
 
@@ -246,6 +288,22 @@ def _run_remove_asset(args: argparse.Namespace) -> int:
     for path in files:
         print(f"  {path.relative_to(project.root)}")
     return 0
+
+
+def _run_update(args: argparse.Namespace) -> int:
+    request = UpdateRequest(
+        project_dir=args.project_dir or current_dir(),
+        template=args.template,
+        dry_run=args.dry_run,
+        no_input=args.no_input,
+    )
+    return update_project(request)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    status, message = check_project(args.project_dir or current_dir(), args.template)
+    print(f"polster check: {message}")
+    return status
 
 
 def _shown(path: Path) -> str:
