@@ -142,3 +142,46 @@ def test_a_hostile_cache_path_is_neither_read_nor_written_through(tmp_path, kind
         result = lint(root, tmp_path / "home")
         assert result.returncode == 1 and "POL002" in result.stdout, result.stderr
     assert list(outside.iterdir()) == []
+
+
+def test_a_signing_key_inside_the_checkout_is_never_used(tmp_path):
+    """CI often sets XDG_CACHE_HOME inside the checkout: a pull request could then ship
+    the key and a cache signed with it. Such a key is ignored (the run is cold)."""
+    root = make_project(tmp_path / "repo", {})
+    env = clean_env({"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(root / ".cache")})
+    run = subprocess.run([POLSTER_LINT, str(root)], capture_output=True, text=True, env=env)
+    assert run.returncode == 0
+    assert not (root / ".cache").exists() and not (root / ".polster_cache" / "lint.json").exists()
+    relative = clean_env({"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": "{{7*7}}"})
+    run = subprocess.run(
+        [POLSTER_LINT, str(root)], capture_output=True, text=True, env=relative, cwd=root
+    )
+    assert run.returncode == 0 and not (root / "{{7*7}}").exists()
+
+
+@pytest.mark.parametrize("kind", ["link-outside", "empty"])
+def test_the_cache_gitignore_is_never_written_through_a_link_and_is_repaired(tmp_path, kind):
+    root = make_project(tmp_path / "repo", {})
+    folder = root / ".polster_cache"
+    folder.mkdir()
+    outside = tmp_path / "OUTSIDE"
+    if kind == "link-outside":
+        (folder / ".gitignore").symlink_to(outside)
+    else:
+        (folder / ".gitignore").write_text("")  # as a full disk leaves it
+    assert lint(root, tmp_path / "home").returncode == 0
+    assert not outside.exists()
+    ignore = folder / ".gitignore"
+    assert not ignore.is_symlink() and ignore.read_text().endswith("*\n")
+
+
+def test_a_key_file_that_is_a_fifo_or_dev_zero_does_not_hang(tmp_path):
+    home = tmp_path / "home"
+    key_folder = home / ".cache" / "polster"
+    key_folder.mkdir(parents=True)
+    os.mkfifo(key_folder / "cache-key")
+    root = make_project(tmp_path / "repo", {})
+    assert lint(root, home).returncode == 0  # within lint()'s timeout: no hang
+    (key_folder / "cache-key").unlink()
+    (key_folder / "cache-key").symlink_to("/dev/zero")
+    assert lint(root, home).returncode == 0

@@ -23,6 +23,7 @@ import hmac
 import json
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
@@ -42,6 +43,7 @@ from polster_lint.domain.model import (
 )
 
 CACHE_DIR = ".polster_cache"
+_IGNORE_EVERYTHING = b"# Created by polster-lint: nothing here belongs in git.\n*\n"
 _MAX_CACHE_BYTES = 1 << 30
 """Far above any real cache (about 1 KB per module); a bigger file is not read."""
 _CACHE_FILE = "lint.json"
@@ -65,14 +67,25 @@ def stat_signature(path: Path) -> Signature | None:
     return (stat.st_size, stat.st_mtime_ns)
 
 
-def user_cache_key() -> bytes | None:
-    """This user's secret for signing caches, created on first use; None if it cannot be kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+def user_cache_key(project: Path) -> bytes | None:
+    """This user's secret for signing caches, created on first use; None if it cannot be
+    kept safely.
+
+    The key must live where no repository can supply it: a relative ``XDG_CACHE_HOME`` is
+    ignored, and a key folder inside ``project`` (CI systems often point
+    ``XDG_CACHE_HOME`` into the checkout) means no cache at all, since a pull request
+    could then ship a key together with a cache it signed.
+    """
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     folder = Path(base) / "polster"
+    if not os.path.isabs(folder) or _inside(folder, project):
+        return None
     key_file = folder / "cache-key"
     try:
-        return bytes.fromhex(key_file.read_text(encoding="ascii").strip()) or None
-    except (OSError, ValueError):
+        return _read_key(key_file)
+    except (OSError, ValueError, UnreadableFile):
         pass
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -85,9 +98,23 @@ def user_cache_key() -> bytes | None:
             pass
         finally:
             os.unlink(temporary)
-        return bytes.fromhex(key_file.read_text(encoding="ascii").strip()) or None
-    except (OSError, ValueError):
+        return _read_key(key_file)
+    except (OSError, ValueError, UnreadableFile):
         return None
+
+
+def _read_key(key_file: Path) -> bytes | None:
+    """The key in ``key_file``, read like a module: a FIFO or /dev/zero is refused."""
+    raw = read_module(key_file, key_file.parent, _MAX_KEY_BYTES)
+    return bytes.fromhex(raw.decode("ascii").strip()) or None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(folder)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+_MAX_KEY_BYTES = 1024
 
 
 class FactsCache:
@@ -103,7 +130,7 @@ class FactsCache:
     @classmethod
     def for_project(cls, root: Path) -> "FactsCache | None":
         """The project's cache, loaded; None when this user cannot keep signed caches."""
-        key = user_cache_key()
+        key = user_cache_key(root)
         if key is None:
             return None
         cache = cls(root, key)
@@ -182,9 +209,7 @@ class FactsCache:
         temporary = None
         try:
             self.folder.mkdir(exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by polster-lint: nothing here belongs in git.\n*\n")
+            self._write_if_changed(".gitignore", _IGNORE_EVERYTHING)
             document = {"format": _FORMAT, "version": __version__, "files": self.entries}
             # dumps + write: json.dump streams through the slow pure-Python encoder.
             body = json.dumps(document, separators=(",", ":")).encode("utf-8")
@@ -196,6 +221,29 @@ class FactsCache:
             # A read-only checkout still lints; it just stays cold.
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
+
+    def _write_if_changed(self, name: str, content: bytes) -> None:
+        """Put ``content`` at ``name`` in the cache folder, replacing (never following) a
+        link or a file with other content, such as one left empty by a full disk."""
+        target = self.folder / name
+        try:
+            status = os.lstat(target)
+            if (
+                stat.S_ISREG(status.st_mode)
+                and status.st_size == len(content)
+                and target.read_bytes() == content
+            ):
+                return
+        except OSError:
+            pass
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as sink:
+                sink.write(content)
+            os.replace(temporary, target)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def _sign(self, body: bytes) -> bytes:
         return hmac.new(self._key, body, hashlib.blake2b).hexdigest().encode("ascii")
