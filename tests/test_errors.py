@@ -1,6 +1,7 @@
 """One error story for both commands: one line, the error's own exit status, and the
 traceback of an internal error only under ``--debug``."""
 
+import os
 import subprocess
 
 import pytest
@@ -23,6 +24,8 @@ BAD_SETTINGS = [
     '[tool.polster.lint.layer-folders]\nsilver = ".."\n',
     '[tool.polster.lint.layer-folders]\ngold = "."\n',
     "tool = 5\n",
+    "x = " + "[" * 3000 + "]" * 3000 + "\n",
+    "[tool.polster.lint]\nmax-file-size = 1" + "0" * 4400 + "\n",
 ]
 
 
@@ -103,3 +106,39 @@ def test_a_deleted_working_directory_is_one_line(tmp_path, argv):
     else:
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert "directory" in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argument",
+    ["nope\nSECOND LINE", "--x\nSECOND", "\x1b[31mred", "x" * 5000, "a/" + "b" * 300],
+    ids=["newline", "option-newline", "escape-sequence", "huge", "name-too-long"],
+)
+def test_hostile_arguments_give_one_safe_line(tmp_path, argument):
+    for command in ([POLSTER_LINT, argument], [POLSTER, "lint", argument]):
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=clean_env(), cwd=tmp_path, timeout=60
+        )
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr, result.stderr
+        assert "internal error" not in result.stderr and len(result.stderr) < 1200
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path):
+    root = make_project(tmp_path, {})
+    odd = os.fsencode(root / "src/orchestration/assets/gold") + b"/run_gold_\xff.py"
+    with open(odd, "w") as sink:
+        sink.write(
+            "import dagster as dg\n\n\n"
+            '@dg.asset(key=["gold", "x"], group_name="gold",\n'
+            '          deps=[dg.AssetKey(["bronze", "orders"])])\n'
+            "def x() -> None: ...\n"
+        )
+    env = clean_env({"PYTHONIOENCODING": "utf-8:strict"})
+    for command in (
+        [POLSTER_LINT, str(root), "--no-cache"],
+        [POLSTER_LINT, str(root), "--no-cache", "--format", "github"],
+        [POLSTER, "list-assets", "--project-dir", str(root)],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+        assert "\\udcff" in result.stdout or "\\xff" in result.stdout, result.stdout

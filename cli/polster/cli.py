@@ -45,10 +45,6 @@ def main(argv: list[str] | None = None) -> int:
                 "input ended before every question was answered "
                 "(use --no-input to take the defaults)"
             ) from None
-        except PolsterError as error:
-            # The message may quote what the user typed or a path: keep it on one line.
-            error.args = (shown(str(error)),)
-            raise
     return outcome.status
 
 
@@ -263,21 +259,21 @@ def _run_list_assets(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2))
         for problem in problems:
-            print(f"polster: {problem_line(problem)}", file=sys.stderr)
+            print(f"polster: {shown(problem_line(problem))}", file=sys.stderr)
         return 1 if problems else 0
     for layer in LAYERS:
         members = [row for row in rows if row["layer"] == layer]
         print(f"{layer} ({len(members)})")
         for row in members:
             upstream = f" <- {', '.join(row['upstream'])}" if row["upstream"] else ""
-            print(f"  {row['key']}{upstream}")
+            print(f"  {shown(row['key'])}{shown(upstream)}")
             for path in row["files"].values():
-                print(f"      {path}")
+                print(f"      {shown(path)}")
     if problems:
         count = f"{len(problems)} asset module{'s' if len(problems) > 1 else ''}"
         print(f"{count} could not be read; the assets defined there are missing above:")
         for problem in problems:
-            print(f"  ! {problem_line(problem)}")
+            print(f"  ! {shown(problem_line(problem))}")
     return 1 if problems else 0
 
 

@@ -4,6 +4,8 @@ shortened and escaped so that a message can never spill onto a second line."""
 import contextlib
 from pathlib import Path
 
+from polster_lint.adapters.output import shown as shown  # re-exported: one escaping rule
+
 
 def shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -37,9 +39,3 @@ def shown_path(path: Path, root: Path | None = None) -> str:
         except ValueError:
             pass
     return shown(text)
-
-
-def shown(text: str) -> str:
-    """``text`` for a one-line message: as it is, or quoted with escapes if it holds line
-    breaks or other characters that are not printable."""
-    return text if text.isprintable() else repr(text)

@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from polster_lint.reporting import STOP_SIGNALS
+
 
 def is_folder(path: Path) -> bool:
     """``path.is_dir()``, False (not an exception) for a name too long, a NUL and such."""
@@ -51,14 +53,16 @@ def lexists(path: Path) -> bool:
 
 @contextlib.contextmanager
 def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C until the block is over, so that a move or a clean-up runs to the end.
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block is over, so that a move or a
+    clean-up runs to the end.
 
-    The interrupt is not lost: it arrives (as KeyboardInterrupt) when the block exits.
+    The signal is not lost: it arrives (as KeyboardInterrupt, or
+    :class:`~polster_lint.reporting.Stopped`) when the block exits.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    saved = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    saved = signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
     try:
         yield
     finally:

@@ -5,6 +5,7 @@ stderr as one line; the linter never shows a traceback, whatever the input.
 """
 
 import argparse
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -14,6 +15,7 @@ from polster_lint.adapters.output import (
     GRAPH_FORMATS,
     render_findings,
     render_graph,
+    shown,
 )
 from polster_lint.adapters.project import current_dir, find_project_root
 from polster_lint.adapters.pyproject import load_config, parse_codes
@@ -26,7 +28,7 @@ from polster_lint.reporting import add_debug_option, report_errors
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line and exit 2, without the usage
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {shown(message)}\n")
 
 
 def build_parser(prog: str = "polster-lint") -> argparse.ArgumentParser:
@@ -84,7 +86,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
         return 0
     paths = [Path(p) for p in args.paths] or [current_dir()]
     for path in paths:
-        if not path.exists():
+        if not os.path.exists(path):  # False, not an error, for a name too long
             raise ProjectError(f"{path} does not exist")
     root = find_project_root(paths[0])
     for path in paths[1:]:

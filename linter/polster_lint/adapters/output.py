@@ -13,6 +13,14 @@ FINDING_FORMATS = ("text", "json", "github", "sarif")
 GRAPH_FORMATS = ("json", "mermaid", "dot")
 
 
+def shown(text: str, limit: int = 1000) -> str:
+    """``text`` safe for one line of a terminal: as it is, or quoted with escapes when it
+    holds a line break, a control character or an undecodable byte of a file name; cut
+    to ``limit`` characters so that a message quoting a huge argument stays readable."""
+    safe = text if text.isprintable() else repr(text)
+    return safe if len(safe) <= limit else safe[: limit - 3] + "..."
+
+
 def render_findings(findings: list[Finding], format: str) -> str:
     return {
         "text": _text,
@@ -23,7 +31,7 @@ def render_findings(findings: list[Finding], format: str) -> str:
 
 
 def _text(findings: list[Finding]) -> str:
-    lines = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in findings]
+    lines = [f"{shown(f.path)}:{f.line}:{f.column}: {f.code} {shown(f.message)}" for f in findings]
     if findings:
         count = len(findings)
         lines.append(f"Found {count} violation{'s' if count != 1 else ''}.")
@@ -51,8 +59,8 @@ def _json(findings: list[Finding]) -> str:
 def _github(findings: list[Finding]) -> str:
     # https://docs.github.com/actions/reference/workflow-commands-for-github-actions
     return "\n".join(
-        f"::error title=polster-lint ({f.code}),file={_escape_property(f.path)},"
-        f"line={f.line},col={f.column}::{_escape_data(f'{f.code} {f.message}')}"
+        f"::error title=polster-lint ({f.code}),file={_escape_property(shown(f.path))},"
+        f"line={f.line},col={f.column}::{_escape_data(f'{f.code} {shown(f.message)}')}"
         for f in findings
     )
 

@@ -63,8 +63,10 @@ def load_config(project_root: Path) -> LintConfig:
             data = {}
     except UnreadableFile as error:
         raise ConfigError(f"{pyproject.name}: {error}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:  # bad TOML or UTF-8, or an integer too long to convert
         raise ConfigError(f"{pyproject.name}: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{pyproject.name}: nested too deeply to read") from None
     table = data
     for name, header in (
         ("tool", "[tool]"),
