@@ -35,6 +35,7 @@ from polster.template import (
     template_hook,
     work_folder,
 )
+from polster_lint import __version__
 from polster_lint.domain.medallion import ANSWERS_FILE
 from polster_lint.errors import FAILURE, USAGE_ERROR, PolsterError
 
@@ -129,7 +130,38 @@ def _render(request: InitRequest, work: Path, stage: Path) -> Path:
     if not is_regular_file(built / ANSWERS_FILE) or not is_regular_file(built / ".env"):
         raise ScaffoldError("the template did not finish the project (no answers or .env)")
     check_python_sources(built, ScaffoldError)
+    _record_bundled_template(built)
     return built
+
+
+def _record_bundled_template(built: Path) -> None:
+    """Record the project as made by this Polster's own template, with a copy of it.
+
+    The template's hook recorded the folder it was rendered from, which is an
+    installation detail: what ``polster update`` needs later is the Polster version
+    and the template's content hash, and, since that version of Polster may be gone by
+    then, the template itself: a small, reproducible archive in ``.polster/``.
+    """
+    hook = template_hook("post_gen_project")
+    template = project_template_dir()
+    try:
+        document = json.loads((built / ANSWERS_FILE).read_text(encoding="utf-8"))
+        record = {
+            "kind": "polster",
+            "source": "polster",
+            "directory": "",
+            "version": __version__,
+            "hash": hook.content_hash(template),
+        }
+        text = hook.answers_text(document["cookiecutter"], record, [])
+        snapshot = built / hook.SNAPSHOT_FILE
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.write_bytes(hook.snapshot_bytes(template))
+        (built / ANSWERS_FILE).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ScaffoldError(f"could not record the template version: {os_reason(error)}") from None
+    except (ValueError, KeyError, TypeError):
+        raise ScaffoldError("the template wrote an answers file polster cannot read") from None
 
 
 def _user_defaults() -> dict[str, Any]:
