@@ -4,20 +4,38 @@ The asset template (a nested cookiecutter run, see :func:`polster.template.run_t
 renders the new files into a private work folder; every rendered module must compile.
 The files are then copied to where the project's layout (``[tool.polster.lint]``) puts
 an asset's files, each with exclusive creation: an existing file is never overwritten,
-and any failure removes what was created, folders included.
+and any failure removes what was created, folders included. Last, the asset's answers
+are recorded in the answers file (replaced in one rename), so that ``polster update``
+can render its files again from a newer asset template.
 """
 
+import contextlib
 import errno
 import os
+import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from polster.messages import os_reason, shown_path
-from polster.project import AssetCommandError, Project
+from polster.project import (
+    AssetCommandError,
+    Project,
+    asset_record,
+    read_document,
+    read_record,
+)
 from polster.safe_files import interrupts_deferred, is_folder, is_regular_file, lexists
-from polster.template import asset_template_dir, check_python_sources, run_template, work_folder
-from polster_lint.domain.medallion import asset_files, asset_name_problem
+from polster.template import (
+    asset_template_dir,
+    check_python_sources,
+    run_template,
+    template_hook,
+    work_folder,
+)
+from polster_lint.domain.medallion import ANSWERS_FILE, asset_files, asset_name_problem
 from polster_lint.domain.model import Key, key_string
 from polster_lint.errors import FAILURE, USAGE_ERROR
 
@@ -104,10 +122,13 @@ def add_asset(project: Project, asset: NewAsset, dry_run: bool = False) -> list[
     targets = project.files_of(asset.layer, asset.name)
     if dry_run:
         return list(targets.values())
+    recorded = _answers_with(project, asset, description)
     with work_folder("polster-add-asset-") as work:
         sources = _render(project, asset, description, work)
         try:
-            _copy_into_project(sources, targets)
+            _copy_into_project(
+                sources, targets, lambda: _record(project.root / ANSWERS_FILE, recorded)
+            )
         except FileExistsError as error:
             where = shown_path(Path(error.filename or "?"), project.root)
             raise AssetCommandError(
@@ -142,18 +163,57 @@ def _check_target(root: Path, relative: str) -> None:
         )
 
 
+def _answers(project: Project, asset: NewAsset, description: str) -> dict[str, Any]:
+    """What the asset template is given (besides the slug), and what is recorded."""
+    return asset_record(
+        asset.layer,
+        asset.name,
+        ",".join(key_string(key) for key in asset.deps),
+        # Private keys reach the template as they are; public ones would be run as Jinja.
+        description,
+        asset.layer in project.config.same_layer_allowed,
+    )
+
+
+def _answers_with(project: Project, asset: NewAsset, description: str) -> str | None:
+    """The answers file with the new asset's answers recorded (so that ``polster update``
+    can render its files again); None for a project without an answers file."""
+    answers_file = project.root / ANSWERS_FILE
+    document = read_document(answers_file)
+    if document is None:
+        return None
+    section = document.get("polster")
+    section = dict(section) if isinstance(section, dict) else {"template": None}
+    assets = [
+        entry
+        for entry in read_record(answers_file).assets
+        if (entry["layer"], entry["asset_name"]) != (asset.layer, asset.name)
+    ]
+    section["assets"] = [*assets, _answers(project, asset, description)]
+    document["polster"] = section
+    return str(template_hook("post_gen_project").document_text(document))
+
+
+def _record(answers_file: Path, text: str | None) -> None:
+    """Replace the answers file with ``text`` in one step (a rename)."""
+    if text is None:
+        return
+    fd, temporary = tempfile.mkstemp(prefix=".polster-answers.", dir=answers_file.parent)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            sink.write(text.encode("utf-8"))
+        os.chmod(temporary, answers_file.stat().st_mode & 0o777)
+        os.replace(temporary, answers_file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def _render(project: Project, asset: NewAsset, description: str, work: Path) -> dict[str, Path]:
     """Run the asset template in ``work``; return the rendered files by role."""
     slug = project.answers.get("project_slug") or RENDER_SLUG  # validated on loading
-    context = {
-        "project_slug": slug,
-        "layer": asset.layer,
-        "asset_name": asset.name,
-        "deps": ",".join(key_string(key) for key in asset.deps),
-        "_allow_same_layer": asset.layer in project.config.same_layer_allowed,
-        # Private keys reach the template as they are; public ones would be run as Jinja.
-        "_description": description,
-    }
+    context = {"project_slug": slug, **_answers(project, asset, description)}
     out = work / "out"
     rendered = run_template(
         asset_template_dir(), work, output_dir=out, error=AssetCommandError, extra_context=context
@@ -171,8 +231,11 @@ def _render(project: Project, asset: NewAsset, description: str, work: Path) -> 
     return sources
 
 
-def _copy_into_project(sources: dict[str, Path], targets: dict[str, Path]) -> None:
-    """Copy the rendered files to their targets: all of them, or none on any failure."""
+def _copy_into_project(
+    sources: dict[str, Path], targets: dict[str, Path], finish: Callable[[], None]
+) -> None:
+    """Copy the rendered files to their targets, then ``finish`` (record the asset): all
+    of it, or none on any failure."""
     created_files: list[Path] = []
     created_folders: list[Path] = []
     with interrupts_deferred():
@@ -183,6 +246,7 @@ def _copy_into_project(sources: dict[str, Path], targets: dict[str, Path]) -> No
                 with target.open("xb") as sink:  # "x": fail rather than overwrite
                     created_files.append(target)
                     sink.write(content)
+            finish()
         except BaseException:
             for path in reversed(created_files):
                 try:

@@ -2,15 +2,17 @@
 
 All or nothing: the files are first moved aside, by renaming them into a scratch folder
 in the project (same filesystem), and deleted only once all of them have moved. If one
-cannot be moved, the ones already moved are put back and nothing has changed.
+cannot be moved, the ones already moved are put back and nothing has changed. The
+asset's answers recorded by ``add-asset`` leave the answers file in the same step.
 """
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
 
 from polster.messages import os_reason, shown, shown_path
-from polster.project import AssetCommandError, Project
+from polster.project import AssetCommandError, Project, read_document, read_record
 from polster.safe_files import (
     interrupts_deferred,
     is_folder,
@@ -18,6 +20,8 @@ from polster.safe_files import (
     remove_tree,
     rename_no_replace,
 )
+from polster.template import template_hook
+from polster_lint.domain.medallion import ANSWERS_FILE
 from polster_lint.domain.model import Key, key_string
 from polster_lint.errors import FAILURE
 
@@ -65,7 +69,8 @@ def remove_asset(
     for path in files:
         _check_inside(project.root, path)
     if not dry_run:
-        _delete_all_or_nothing(project.root, files)
+        recorded = _answers_without(project, layer, name)
+        _delete_all_or_nothing(project.root, files, recorded)
         cached = project.root / project.config.core_dir / "__pycache__"
         if is_folder(cached):  # compiled copies only: best effort
             for stale in cached.glob(f"{layer}_{name}.*.pyc"):
@@ -87,7 +92,33 @@ def _check_inside(root: Path, path: Path) -> None:
         )
 
 
-def _delete_all_or_nothing(root: Path, files: list[Path]) -> None:
+def _answers_without(project: Project, layer: str, name: str) -> str | None:
+    """The answers file without the asset's recorded answers; None if it has none."""
+    answers_file = project.root / ANSWERS_FILE
+    document = read_document(answers_file)
+    assets = read_record(answers_file).assets
+    kept = [entry for entry in assets if (entry["layer"], entry["asset_name"]) != (layer, name)]
+    if document is None or len(kept) == len(assets):
+        return None
+    document["polster"] = {**document["polster"], "assets": kept}
+    return str(template_hook("post_gen_project").document_text(document))
+
+
+def _replace_answers(root: Path, text: str) -> None:
+    answers_file = root / ANSWERS_FILE
+    fd, temporary = tempfile.mkstemp(prefix=".polster-answers.", dir=root)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            sink.write(text.encode("utf-8"))
+        os.chmod(temporary, answers_file.stat().st_mode & 0o777)
+        os.replace(temporary, answers_file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _delete_all_or_nothing(root: Path, files: list[Path], answers: str | None = None) -> None:
     with interrupts_deferred():
         try:
             scratch = Path(tempfile.mkdtemp(prefix=".polster-remove-", dir=root))
@@ -102,6 +133,8 @@ def _delete_all_or_nothing(root: Path, files: list[Path]) -> None:
                 aside = scratch / str(number)
                 os.rename(path, aside)
                 moved.append((path, aside))
+            if answers is not None:  # the asset's recorded answers go with its files
+                _replace_answers(root, answers)
         except OSError as error:
             stuck = _put_back(moved)
             if stuck:
