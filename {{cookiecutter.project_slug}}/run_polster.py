@@ -4,10 +4,20 @@
     python run_polster.py --ui                 # ... then start the UI and the automation
     python run_polster.py --no-materialize --ui
     python run_polster.py --ui --host 0.0.0.0 --port 3001
+    python run_polster.py --worker [--concurrency N] [--queue NAME]   # a Celery worker
 
 Runs are recorded in the project's own Dagster instance (``.dagster/``, SQLite), so the UI
 shows the history of every run started here. The UI mode starts the Dagster webserver and
 the daemon (which runs the schedule and the automation sensor); Ctrl-C stops both.
+
+Scale-out, by configuration only (see the README): with ``DAGSTER_POSTGRES_URL`` set the
+instance lives in Postgres, configured in ``.dagster/postgres/dagster.yaml``, which is
+written from the settings at each start; with ``CELERY_BROKER_URL`` set as well, every
+step runs on a Celery worker (``--worker``, on this machine or others), while this script
+prints the same progress lines from the run's event log. If no worker answers, the run is
+not started (or is stopped) after a bounded wait, with one line saying how to start one.
+Postgres and Redis are checked before anything starts: a server that cannot be used is
+reported in one line, with exit status 2.
 
 Exit status: 0 when everything worked (or the UI was stopped with Ctrl-C), 1 when a run or
 a Dagster service failed, 2 for a wrong argument or setting, and 128 + the signal number
@@ -39,11 +49,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
@@ -53,7 +64,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_ROOT / "src"))
 
 from core.paths import DAGSTER_HOME  # noqa: E402
-from core.settings import SettingsError, load_settings  # noqa: E402
+from core.scale_out import (  # noqa: E402
+    dagster_home,
+    export_environment,
+    require_celery,
+    server_problem,
+    write_instance_yaml,
+)
+from core.settings import (  # noqa: E402
+    CelerySettings,
+    SettingsError,
+    display_url,
+    load_scale_out_settings,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -70,6 +94,10 @@ RUN_STOP_TIMEOUT_SECONDS = 10
 """How long an interrupted run gets to record its failure before its process is killed."""
 WATCHDOG_STOP_TIMEOUT_SECONDS = 3
 """The same, once this script itself is gone: nobody is waiting, the port must be freed."""
+WORKER_WAIT_SECONDS = 15
+"""How long a run waits for a Celery worker to answer before it gives up, unstarted."""
+WORKERS_GONE_SECONDS = 30
+"""How long a run on Celery goes on once no worker answers any more, before it is failed."""
 
 INTERRUPTED = 130
 """Exit status of a run process that was asked to stop (128 + SIGINT)."""
@@ -95,13 +123,17 @@ def main(argv: list[str] | None = None) -> int:
         return run_process_main(args.run_process)
     if args.watchdog:
         return watchdog_main()
+    if args.worker:
+        return celery_worker_main(args.concurrency, args.queue or ["dagster"])
 
     stop = StopRequest()
     problem = _settings_problem() or (_address_problem(args.host, args.port) if args.ui else None)
     if problem:
         _error(problem)
         return 2
-    os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
+    # Where the instance is, and the passwords Dagster reads from the environment, for the
+    # children (run process, webserver, daemon) and whatever they start in turn.
+    export_environment(load_scale_out_settings())
     children = ChildProcesses(stop)
     try:
         status = run_in_child(children, stop, "prepare" if args.no_materialize else "materialize")
@@ -125,25 +157,50 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1", help="UI address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="UI port (default: 3000)")
-    # Used by this script to start its own helper processes (see the module docstring).
     parser.add_argument(
-        "--run-process", choices=("prepare", "materialize"), help=argparse.SUPPRESS
+        "--worker",
+        action="store_true",
+        help="run a Celery worker for this project's steps (needs CELERY_BROKER_URL)",
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        help="steps the worker runs at once (default: one per CPU; only with --worker)",
+    )
+    parser.add_argument(
+        "--queue",
+        action="append",
+        metavar="NAME",
+        help="queue the worker takes steps from (default: dagster; repeatable; with --worker)",
+    )
+    # Used by this script to start its own helper processes (see the module docstring).
+    parser.add_argument("--run-process", choices=("prepare", "materialize"), help=argparse.SUPPRESS)
     parser.add_argument("--watchdog", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.no_materialize and not args.ui:
         parser.error("--no-materialize only makes sense with --ui")
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, not {args.port}")
+    if args.worker and (args.ui or args.no_materialize):
+        parser.error("--worker runs a worker only; start the UI with another command")
+    if not args.worker and (args.concurrency is not None or args.queue):
+        parser.error("--concurrency and --queue only make sense with --worker")
+    if args.concurrency is not None and args.concurrency < 1:
+        parser.error(f"--concurrency must be 1 or more, not {args.concurrency}")
+    for queue in args.queue or []:
+        if not queue.strip() or "," in queue:
+            parser.error(f"--queue {queue!r} is not a queue name")
     return args
 
 
 def _settings_problem() -> str | None:
+    """Why the settings, or the Postgres and Redis they name, cannot be used; None if fine."""
     try:
         load_settings()
+        scale_out = load_scale_out_settings()
     except SettingsError as error:
         return str(error)
-    return None
+    return server_problem(scale_out)
 
 
 # --- stopping: signals, child processes, the watchdog --------------------------------------
@@ -304,6 +361,32 @@ def _group_exists(group: int) -> bool:
     return True
 
 
+# --- a Celery worker -----------------------------------------------------------------------
+
+
+def celery_worker_main(concurrency: int | None, queues: list[str]) -> int:
+    """``--worker``: check the settings and servers, then run a Celery worker until stopped."""
+    try:
+        load_settings()
+        scale_out = load_scale_out_settings()
+        celery = require_celery(scale_out)
+    except SettingsError as error:
+        _error(str(error))
+        return 2
+    problem = server_problem(scale_out)
+    if problem:
+        _error(problem)
+        return 2
+    export_environment(scale_out)
+    try:
+        # Loaded once here, before Celery starts its processes, which then inherit it.
+        from orchestration import definitions, workers  # noqa: F401
+    except Exception as error:  # any error in user code: report it on one line
+        _error(f"cannot load the Dagster definitions: {_describe(error)}")
+        return 1
+    return workers.start_worker(celery, queues, concurrency)
+
+
 # --- the run, supervised from this process ---------------------------------------------
 
 
@@ -395,8 +478,17 @@ def run_process_main(task: str) -> int:
         if fault is None:
             _error(f"unexpected failure: {_describe(error)}")
         else:
-            _error(f"the Dagster instance in {DAGSTER_HOME} cannot be used: {fault}")
+            _error(f"the Dagster instance in {_instance_place()} cannot be used: {fault}")
         return 1
+
+
+def _instance_place() -> str:
+    """Where the instance keeps its runs: the SQLite folder, or the Postgres database."""
+    try:
+        postgres = load_scale_out_settings().postgres
+    except SettingsError:
+        postgres = None
+    return f"Postgres ({postgres.url(scheme='postgresql')})" if postgres else str(DAGSTER_HOME)
 
 
 @contextmanager
@@ -411,10 +503,16 @@ def open_instance() -> Iterator[dg.DagsterInstance]:
     """
     import dagster as dg
 
-    os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
+    scale_out = load_scale_out_settings()
+    export_environment(scale_out)
+    config = dagster_home(scale_out) / "dagster.yaml"
     with ExitStack() as stack:
         with _instance_lock():
-            if not DAGSTER_CONFIG.exists():
+            if scale_out.postgres:
+                # Derived from the settings at each start (no password in it): see
+                # core/scale_out.py. The SQLite instance's file is left as it is.
+                write_instance_yaml(scale_out)
+            elif not DAGSTER_CONFIG.exists():
                 temporary = DAGSTER_CONFIG.with_suffix(".tmp")
                 temporary.write_text(DAGSTER_YAML)
                 temporary.replace(DAGSTER_CONFIG)
@@ -424,7 +522,7 @@ def open_instance() -> Iterator[dg.DagsterInstance]:
                 if _storage_fault(error) is not None:
                     raise
                 raise InstanceConfigError(
-                    f"{DAGSTER_CONFIG} is not a valid Dagster instance configuration "
+                    f"{config} is not a valid Dagster instance configuration "
                     f"({_one_line(error)}); fix it, or delete it to get the default one back"
                 ) from None
             fail_abandoned_runs(instance)  # under the lock, so that each is reported once
@@ -447,6 +545,8 @@ def _storage_fault(error: BaseException) -> str | None:
             return None
         if isinstance(seen, sqlite3.Error):  # SQLAlchemy chains the sqlite3 error it wraps
             return _one_line(seen)
+        if type(seen).__module__.startswith("psycopg2"):  # the same with Postgres
+            return _one_line(seen).removeprefix("FATAL:").strip()
         if isinstance(seen, OSError):
             return seen.strerror or _one_line(seen)
         seen = seen.__cause__ or seen.__context__
@@ -528,6 +628,9 @@ def _process_start(pid: int) -> str | None:
 
 def materialize_all(instance: dg.DagsterInstance) -> int:
     """Materialize every asset in dependency order; 0 when all assets and checks pass."""
+    celery = load_scale_out_settings().celery
+    if celery is not None:
+        return materialize_on_workers(instance, celery)
     try:
         from orchestration.definitions import defs
     except Exception as error:  # any error in user code: report it on one line
@@ -551,6 +654,137 @@ def materialize_all(instance: dg.DagsterInstance) -> int:
     if RunStop.requested or progress.interrupted:
         return 0 if result.success else INTERRUPTED  # run_polster.py reports it
     return progress.finish(run_succeeded=result.success)
+
+
+def materialize_on_workers(instance: dg.DagsterInstance, celery: CelerySettings) -> int:
+    """Materialize every asset with each step on a Celery worker; 0 when all passed.
+
+    This process orchestrates the run (dagster-celery's executor queues each step once its
+    upstream steps are done) and prints the progress from the run's event log, where the
+    workers record their steps. No worker: no run, after WORKER_WAIT_SECONDS.
+    """
+    import dagster as dg
+
+    try:
+        from orchestration import workers
+        from orchestration.definitions import defs
+
+        job = defs.resolve_implicit_global_asset_job_def()
+    except Exception as error:  # any error in user code: report it on one line
+        _error(f"cannot load the Dagster definitions: {_describe(error)}")
+        return 1
+    asset_names = [spec.key.to_user_string() for spec in defs.resolve_all_asset_specs()]
+    app = workers.celery_app(celery)
+    missing = workers.wait_for_workers(app, workers.step_queues(job), WORKER_WAIT_SECONDS)
+    if missing:
+        _error(missing)
+        return 1
+    if RunStop.requested:
+        return INTERRUPTED
+
+    progress = ProgressReport(asset_names)
+    tags = _run_tags()
+    watcher = RunWatcher(instance, tags, progress, lambda: bool(workers.queues_served(app)))
+    watcher.start()
+    try:
+        with dg.execute_job(
+            workers.asset_job_pointer(PROJECT_ROOT / "src"),
+            instance=instance,
+            tags=tags,
+            run_config=workers.QUIET_RUN_CONFIG,
+        ) as result:
+            succeeded = result.success
+    finally:
+        watcher.stop()
+    if RunStop.requested or progress.interrupted:
+        return 0 if succeeded else INTERRUPTED  # run_polster.py reports it
+    return progress.finish(run_succeeded=succeeded)
+
+
+class RunWatcher:
+    """Follows a run on Celery from its event log, and makes sure some worker is still there.
+
+    A thread reads the events the workers record and hands them to the progress report.
+    Every few seconds it also asks the workers to answer; when none has answered for
+    WORKERS_GONE_SECONDS, nothing would ever finish the run's steps: the run is marked as
+    failed and this process ends, with one line saying how to start a worker.
+    """
+
+    POLL_SECONDS = 0.25
+    PING_SECONDS = 5.0
+
+    def __init__(
+        self,
+        instance: dg.DagsterInstance,
+        tags: dict[str, str],
+        progress: ProgressReport,
+        workers_answer: Callable[[], bool],
+    ) -> None:
+        self._instance = instance
+        self._tags = tags
+        self._progress = progress
+        self._workers_answer = workers_answer
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="run-watcher", daemon=True)
+        self._run_id: str | None = None
+        self._cursor: str | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching, after reporting the events recorded until now."""
+        self._stopping.set()
+        self._thread.join()
+        self._read_events()
+
+    def _watch(self) -> None:
+        last_answer = time.monotonic()
+        next_ping = last_answer + self.PING_SECONDS
+        while not self._stopping.wait(self.POLL_SECONDS):
+            self._read_events()
+            if time.monotonic() < next_ping:
+                continue
+            try:
+                answered = self._workers_answer()
+            except Exception:  # the broker itself is gone: no worker can answer either
+                answered = False
+            now = time.monotonic()
+            next_ping = now + self.PING_SECONDS
+            if answered:
+                last_answer = now
+            elif now - last_answer >= WORKERS_GONE_SECONDS and not self._stopping.is_set():
+                self._give_up()
+
+    def _read_events(self) -> None:
+        import dagster as dg
+
+        if self._run_id is None:
+            runs = self._instance.get_runs(filters=dg.RunsFilter(tags=self._tags), limit=1)
+            if not runs:
+                return
+            self._run_id = runs[0].run_id
+        while True:
+            page = self._instance.get_records_for_run(self._run_id, cursor=self._cursor)
+            for record in page.records:
+                entry = record.event_log_entry
+                if entry.dagster_event is not None:
+                    self._progress.on_event(entry.dagster_event, at=entry.timestamp)
+            self._cursor = page.cursor
+            if not page.has_more:
+                return
+
+    def _give_up(self) -> None:
+        broker = display_url(os.environ.get("CELERY_BROKER_URL", ""))
+        message = (
+            f"no Celery worker has answered on {broker} for {WORKERS_GONE_SECONDS} s, so the "
+            "run's steps cannot finish; start one with: python run_polster.py --worker"
+        )
+        run = self._instance.get_run_by_id(self._run_id) if self._run_id else None
+        if run is not None and not run.is_finished:
+            self._instance.report_run_failed(run, message)
+        _error(f"run failed: {message}")
+        os._exit(1)  # the executor would wait for the lost steps for ever
 
 
 class ProgressReport:
@@ -591,15 +825,18 @@ class ProgressReport:
 
         return progress_logger
 
-    def on_event(self, event: dg.DagsterEvent) -> None:
+    def on_event(self, event: dg.DagsterEvent, at: float | None = None) -> None:
+        """Report ``event``; ``at`` is when it happened (a timestamp), if not just now."""
         if self.interrupted or RunStop.requested:
             return
+        now = time.time() if at is None else at
         kind = event.event_type_value
         step = event.step_key
         asset = _asset_name(step)
         if kind == "STEP_START":
-            self.started_at[step] = time.monotonic()
-            _say(f"started   {asset}")
+            # Twice for a step whose Celery worker was lost: another worker took it over.
+            _say(f"{'restarted' if step in self.started_at else 'started  '} {asset}")
+            self.started_at[step] = now
         elif kind == "ASSET_MATERIALIZATION":
             row_count = event.event_specific_data.materialization.metadata.get("dagster/row_count")
             if row_count is not None:
@@ -612,7 +849,7 @@ class ProgressReport:
             if not evaluation.passed:
                 self.failures.append(f"check {evaluation.check_name} on {asset}")
         elif kind == "STEP_SUCCESS":
-            seconds = time.monotonic() - self.started_at.get(step, time.monotonic())
+            seconds = now - self.started_at.get(step, now)
             rows = f"{self.rows[step]:,} rows" if step in self.rows else "done"
             _say(f"finished  {asset}: {rows} in {seconds:.2f} s")
             self.finished.append(asset)

@@ -5,13 +5,17 @@ how CI and production override a developer's ``.env`` without editing it. Settin
 read when asked for, not at import, so a broken ``.env`` only fails the commands that need
 it, with a message naming the variable. Secret values (account key, connection string)
 are kept out of every ``repr`` and error message.
+
+:func:`load_settings` reads where tables are stored; :func:`load_scale_out_settings` where
+Dagster keeps its runs (Postgres) and which workers run the steps (Celery). Those URLs
+carry passwords: they are shown only through :func:`display_url`, which leaves them out.
 """
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from decouple import Config, RepositoryEmpty, RepositoryEnv
 
@@ -159,3 +163,175 @@ def _reader(env_file: Path) -> Reader:
         return str(config(name, default="")).strip()
 
     return read
+
+
+# --- scale-out: a shared Dagster instance (Postgres) and step workers (Celery) ------------
+
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg2")
+BROKER_SCHEMES = ("redis", "rediss")
+DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 60
+"""A step whose worker vanished is handed to another worker after this many seconds.
+
+Workers started with ``run_polster.py --worker`` keep claiming the steps they run, so a
+long step is not handed out twice (see ``orchestration/workers.py``).
+"""
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where the Dagster instance keeps runs, events and schedules (``DAGSTER_POSTGRES_URL``).
+
+    The password is kept apart from the rest, which is not secret and may be shown and
+    written into the instance configuration.
+    """
+
+    host: str
+    port: int
+    database: str
+    user: str
+    password: str | None = field(default=None, repr=False)
+    query: str = ""
+
+    def url(self, scheme: str = "postgresql+psycopg2") -> str:
+        """The URL without its password (libpq takes that from ``PGPASSWORD``)."""
+        query = f"?{self.query}" if self.query else ""
+        user, database = quote(self.user, safe=""), quote(self.database, safe="")
+        return f"{scheme}://{user}@{_host_port(self.host, self.port)}/{database}{query}"
+
+
+@dataclass(frozen=True)
+class CelerySettings:
+    """The Celery broker (``CELERY_BROKER_URL``) and result backend the workers share."""
+
+    broker_url: str = field(repr=False)
+    backend_url: str = field(repr=False)
+    visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True)
+class ScaleOutSettings:
+    """Everything unset (the default) means one machine: SQLite in ``.dagster/``, in-process."""
+
+    postgres: PostgresSettings | None = None
+    celery: CelerySettings | None = None
+    max_concurrent_runs: int | None = None
+
+
+def load_scale_out_settings(env_file: Path = ENV_FILE) -> ScaleOutSettings:
+    """Read and check the scale-out settings; raise :class:`SettingsError` if they are wrong."""
+    read = _reader(env_file)
+    postgres_url = read("DAGSTER_POSTGRES_URL")
+    broker_url = read("CELERY_BROKER_URL")
+    backend_url = read("CELERY_BACKEND_URL")
+    max_runs = read("DAGSTER_MAX_CONCURRENT_RUNS")
+    visibility = read("CELERY_VISIBILITY_TIMEOUT")
+
+    postgres = _postgres_settings(postgres_url) if postgres_url else None
+    celery = None
+    if broker_url:
+        if postgres is None:
+            raise SettingsError(
+                "CELERY_BROKER_URL needs DAGSTER_POSTGRES_URL as well: the workers record "
+                "their steps in the shared Dagster instance (see .env.example)"
+            )
+        _check_broker_url("CELERY_BROKER_URL", broker_url)
+        if backend_url:
+            _check_broker_url("CELERY_BACKEND_URL", backend_url)
+        celery = CelerySettings(
+            broker_url=broker_url,
+            backend_url=backend_url or broker_url,
+            visibility_timeout=(
+                _positive_int("CELERY_VISIBILITY_TIMEOUT", visibility)
+                if visibility
+                else DEFAULT_VISIBILITY_TIMEOUT_SECONDS
+            ),
+        )
+    elif backend_url or visibility:
+        name = "CELERY_BACKEND_URL" if backend_url else "CELERY_VISIBILITY_TIMEOUT"
+        raise SettingsError(f"{name} is set but CELERY_BROKER_URL is not (see .env.example)")
+    max_concurrent_runs = None
+    if max_runs:
+        if postgres is None:
+            raise SettingsError(
+                "DAGSTER_MAX_CONCURRENT_RUNS needs DAGSTER_POSTGRES_URL: the limit belongs to "
+                "the shared Dagster instance (see .env.example)"
+            )
+        max_concurrent_runs = _positive_int("DAGSTER_MAX_CONCURRENT_RUNS", max_runs)
+    return ScaleOutSettings(
+        postgres=postgres, celery=celery, max_concurrent_runs=max_concurrent_runs
+    )
+
+
+def display_url(url: str) -> str:
+    """``url`` fit to be shown: scheme, user, host, port and path, never password or query."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        port = None
+    if "://" not in url:
+        return "(not a URL)"
+    user = f"{unquote(parts.username)}@" if parts.username else ""
+    host = _host_port(parts.hostname or "", port) if port else (parts.hostname or "")
+    return f"{parts.scheme}://{user}{host}{parts.path}"
+
+
+def _postgres_settings(url: str) -> PostgresSettings:
+    shown = display_url(url)
+    parts = urlsplit(url)
+    if "://" not in url or parts.scheme not in POSTGRES_SCHEMES:
+        raise SettingsError(
+            "DAGSTER_POSTGRES_URL must be a URL such as "
+            "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+        )
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise SettingsError(f"DAGSTER_POSTGRES_URL {shown} has an invalid port") from None
+    database = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not parts.username or not database or "/" in database:
+        raise SettingsError(
+            f"DAGSTER_POSTGRES_URL {shown} must name a user, a host and a database: "
+            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+        )
+    if any(key == "password" for key, _ in parse_qsl(parts.query)):
+        raise SettingsError(
+            f"DAGSTER_POSTGRES_URL {shown} has a password in its query: "
+            "write it after the user name instead (postgresql://USER:PASSWORD@HOST/DATABASE)"
+        )
+    return PostgresSettings(
+        host=parts.hostname,
+        port=port,
+        database=database,
+        user=unquote(parts.username),
+        password=unquote(parts.password) if parts.password else None,
+        query=parts.query,
+    )
+
+
+def _check_broker_url(name: str, url: str) -> None:
+    shown = display_url(url)
+    parts = urlsplit(url)
+    if "://" not in url or parts.scheme not in BROKER_SCHEMES:
+        raise SettingsError(f"{name} must be a Redis URL such as redis://:PASSWORD@HOST:6379/0")
+    try:
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise SettingsError(f"{name} {shown} has an invalid port") from None
+    database = parts.path.lstrip("/")
+    if not parts.hostname or (database and not database.isdigit()):
+        raise SettingsError(
+            f"{name} {shown} must name a host and, optionally, a database number: "
+            "redis://:PASSWORD@HOST:6379/0"
+        )
+
+
+def _positive_int(name: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a whole number above 0, not {value!r}")
+    return int(value)
+
+
+def _host_port(host: str, port: int | None) -> str:
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host

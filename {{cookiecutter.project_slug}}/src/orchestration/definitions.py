@@ -8,7 +8,7 @@ conditions, evaluated by a sensor that runs as soon as the Dagster daemon starts
 
 import dagster as dg
 
-from orchestration import assets
+from orchestration import assets, workers
 
 daily_bronze_refresh = dg.ScheduleDefinition(
     name="daily_bronze_refresh",
@@ -31,4 +31,6 @@ defs = dg.Definitions(
     asset_checks=dg.load_asset_checks_from_package_module(assets),
     schedules=[daily_bronze_refresh],
     sensors=[medallion_automation],
+    # Celery workers run the steps when CELERY_BROKER_URL is set (see workers.py).
+    executor=workers.executor(),
 )
