@@ -14,15 +14,18 @@ from functools import partial
 from pathlib import Path
 
 from polster_lint.adapters.cache import FactsCache, Signature, content_hash
-from polster_lint.adapters.project import UnreadableFile, discover, read_module
+from polster_lint.adapters.project import UnreadableFile, discover, read_module, support_files
 from polster_lint.adapters.runtime import compare, runtime_graph
 from polster_lint.domain.checks import check_all
 from polster_lint.domain.config import BYTES_PER_TOKEN, MAX_FILE_SIZE_RANGE, LintConfig
-from polster_lint.domain.graph import AssetGraph, build_graph
-from polster_lint.domain.layout import source_file
+from polster_lint.domain.graph import AssetGraph, build_graph, referenced_modules
+from polster_lint.domain.layout import source_file, support_file
 from polster_lint.domain.model import Finding, Key, ModuleFacts, Position, SourceFile, key_string
 from polster_lint.domain.violation import Violation
 from polster_lint.parsing.reads import estimated_tokens, extract_reads, read_positions
+
+_SUPPORT_ROUNDS = 3
+"""How many import hops away from the asset modules and the definitions the linter reads."""
 
 _FILES_PER_WORKER = 300
 """Below this many files per worker, starting processes costs more than it saves."""
@@ -56,7 +59,17 @@ def lint_project(
     cache = FactsCache.for_project(root) if use_cache else None
     limits = _Limits(root, config.max_file_size)
     modules = collect_facts(files, cache, jobs, limits)
-    graph = build_graph(modules)
+    known = {file.relative for file in files}
+    for _ in range(_SUPPORT_ROUNDS):
+        # Modules the ones read so far import from (a resource class, shared decorator
+        # options, a factory) or that the definitions load: read them too.
+        wanted = {name for _, facts in modules for name in referenced_modules(facts)}
+        extra = support_files(root, config, known, wanted)
+        if not extra:
+            break
+        files += extra
+        modules += collect_facts(extra, cache, jobs, limits)
+    graph = build_graph(modules, config.definitions_module)
     violations = check_all(graph, modules, config)
     if check_runtime:
         violations += _runtime_differences(root, config, graph)
@@ -164,7 +177,7 @@ def _facts_of(file: SourceFile, source: bytes, max_tokens: int) -> ModuleFacts:
     tokens = estimated_tokens(source)
     if tokens > max_tokens:
         return _refused(file, _too_many_tokens(tokens, max_tokens))
-    if file.is_asset_module:
+    if file.is_asset_module or file.is_support:
         from polster_lint.parsing.extract import extract as reader  # libcst: imported when needed
     else:
         reader = extract_reads
@@ -234,7 +247,7 @@ def positions_of(
 
 
 def _positions_in(file: SourceFile, source: bytes) -> list[Position]:
-    if file.is_asset_module:
+    if file.is_asset_module or file.is_support:
         from polster_lint.parsing.extract import anchor_positions as locate
     else:
         locate = read_positions
@@ -345,10 +358,14 @@ def lint_sources(
     data = {
         path: text.encode() if isinstance(text, str) else text for path, text in sources.items()
     }
-    files = [file for path in sorted(data) if (file := source_file(path, config)) is not None]
+    files = [
+        source_file(path, config) or support_file(path, config)
+        for path in sorted(data)
+        if path.endswith(".py")
+    ]
     max_tokens = config.max_file_size // BYTES_PER_TOKEN
     modules = [(file, _facts_of(file, data[file.relative], max_tokens)) for file in files]
-    graph = build_graph(modules)
+    graph = build_graph(modules, config.definitions_module)
     violations = check_all(graph, modules, config)
     return place_and_filter(
         violations, modules, config, lambda file, _: _positions_in(file, data[file.relative])

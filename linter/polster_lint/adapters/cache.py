@@ -18,6 +18,8 @@ A cache must never change a verdict, so it is trusted only when this user wrote 
 Where no key can be kept (no writable home), the linter simply runs without a cache.
 """
 
+import dataclasses
+import functools
 import hashlib
 import hmac
 import json
@@ -25,29 +27,23 @@ import os
 import secrets
 import stat
 import tempfile
+import types
+import typing
 from collections.abc import Callable
-from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from polster_lint import __version__
 from polster_lint.adapters.project import UnreadableFile, read_module
-from polster_lint.domain.model import (
-    AssetDecl,
-    Key,
-    ModuleFacts,
-    Position,
-    Reference,
-    Symbol,
-    TableRead,
-)
+from polster_lint.domain.model import ModuleFacts, Position
 
 CACHE_DIR = ".polster_cache"
 _IGNORE_EVERYTHING = b"# Created by polster-lint: nothing here belongs in git.\n*\n"
 _MAX_CACHE_BYTES = 1 << 30
 """Far above any real cache (about 1 KB per module); a bigger file is not read."""
 _CACHE_FILE = "lint.json"
-_FORMAT = 3
+_FORMAT = 4
 
 Signature = tuple[int, int]
 """A file's size and modification time in nanoseconds."""
@@ -264,92 +260,129 @@ def _or_none(build: Callable[[], _T]) -> _T | None:
         return None
 
 
-def _facts_to_json(facts: ModuleFacts) -> dict[str, Any]:
-    document = asdict(facts)
-    document["noqa"] = {str(line): sorted(codes) for line, codes in facts.noqa.items()}
-    return document
+def _facts_to_json(facts: ModuleFacts) -> Any:
+    return _encode(facts)
 
 
-def _facts_from_json(document: dict[str, Any]) -> ModuleFacts:
-    error = document["syntax_error"]
-    return ModuleFacts(
-        module=_text(document["module"]),
-        assets=[
-            AssetDecl(
-                key=_key(asset["key"]),
-                anchor=_index(asset["anchor"]),
-                function=_optional_text(asset["function"]),
-                group=_optional_text(asset["group"]),
-                group_anchor=None
-                if asset["group_anchor"] is None
-                else _index(asset["group_anchor"]),
-                deps=[_reference(reference) for reference in asset["deps"]],
-            )
-            for asset in document["assets"]
-        ],
-        reads=[
-            TableRead(
-                key=_key(read["key"]), text=_text(read["text"]), anchor=_index(read["anchor"])
-            )
-            for read in document["reads"]
-        ],
-        symbols={
-            _text(name): Symbol(
-                keys=tuple(_required_key(key) for key in symbol["keys"]),
-                target=_target(symbol["target"]),
-            )
-            for name, symbol in document["symbols"].items()
-        },
-        syntax_error=(
-            (_text(error[0]), Position(int(error[1]["line"]), int(error[1]["column"])))
-            if error
-            else None
-        ),
-        noqa={
-            int(line): frozenset(_text(code) for code in codes)
-            for line, codes in document["noqa"].items()
-        },
-    )
+def _facts_from_json(document: Any) -> ModuleFacts:
+    facts = _decode(ModuleFacts, document)
+    assert isinstance(facts, ModuleFacts)
+    return facts
 
 
-def _reference(document: dict[str, Any]) -> Reference:
-    symbol = document["symbol"]
-    return Reference(
-        text=_text(document["text"]),
-        anchor=_index(document["anchor"]),
-        key=_key(document["key"]),
-        symbol=(_text(symbol[0]), _text(symbol[1])) if symbol else None,
-    )
+_PLAIN = (str, int, bool, float, type(None))
 
 
-def _target(value: Any) -> tuple[str, str | None] | None:
-    if not value:
-        return None
-    module, attribute = value
-    return (_text(module), _optional_text(attribute))
+def _encode(value: Any) -> Any:
+    """Facts as JSON values: dataclasses as objects, tuples and sets as lists."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list or kind is tuple:
+        return [_encode(item) for item in value]
+    if kind is dict:
+        return {str(key): _encode(item) for key, item in value.items()}
+    if kind is frozenset or kind is set:
+        return sorted(_encode(item) for item in value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(kind):
+            raise TypeError(f"cannot encode {kind.__name__}")
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
+    return {name: _encode(getattr(value, name)) for name in names}
 
 
-def _key(value: Any) -> Key | None:
-    return None if value is None else _required_key(value)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _required_key(value: Any) -> Key:
-    if not isinstance(value, list):
-        raise TypeError("a key is a list of strings")
-    return tuple(_text(part) for part in value)
+def _decode(hint: Any, value: Any) -> Any:
+    """``value`` (JSON) as the type ``hint`` says, checked all the way down.
+
+    Driven by the model's type annotations, so that a field added to the facts needs no
+    change here; anything of another shape raises (TypeError, ValueError, KeyError).
+    """
+    return _decoder(hint)(value)
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError("expected a string")
+_Decoder = Callable[[Any], Any]
+
+
+@functools.cache
+def _decoder(hint: Any) -> _Decoder:
+    """A function decoding JSON into ``hint``, built once per type (warm runs decode the
+    facts of every module)."""
+    origin, arguments = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = [argument for argument in arguments if argument is not type(None)]
+        if len(options) != 1 or len(arguments) != 2:
+            raise TypeError(f"cannot decode a union of {arguments}")
+        inner = _decoder(options[0])
+        return lambda value: None if value is None else inner(value)
+    if hint in (str, bool):
+        return partial(_exactly, hint)
+    if hint is int:
+        return _natural
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        hints = typing.get_type_hints(hint)
+        fields = [(field.name, _decoder(hints[field.name])) for field in dataclasses.fields(hint)]
+        cls = hint
+
+        def instance(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise TypeError(f"expected an object for {cls.__name__}")
+            return cls(**{name: decode(value[name]) for name, decode in fields})
+
+        return instance
+    if origin is tuple and len(arguments) == 2 and arguments[1] is Ellipsis:
+        item = _decoder(arguments[0])
+        return lambda value: tuple(item(each) for each in _list(value))
+    if origin is tuple:
+        items = [_decoder(argument) for argument in arguments]
+
+        def fixed(value: Any) -> Any:
+            if len(_list(value)) != len(items):
+                raise ValueError("a tuple of the wrong length")
+            return tuple(decode(each) for decode, each in zip(items, value, strict=True))
+
+        return fixed
+    if origin is list:
+        item = _decoder(arguments[0])
+        return lambda value: [item(each) for each in _list(value)]
+    if origin is frozenset:
+        item = _decoder(arguments[0])
+        return lambda value: frozenset(item(each) for each in _list(value))
+    if origin is dict:
+        key_type, item_type = arguments
+        key = int if key_type is int else _decoder(key_type)
+        item = _decoder(item_type)
+
+        def mapping(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise TypeError("expected an object")
+            return {key(name): item(each) for name, each in value.items()}
+
+        return mapping
+    raise TypeError(f"no decoder for {hint!r}")
+
+
+def _exactly(kind: type, value: Any) -> Any:
+    if not isinstance(value, kind):
+        raise TypeError(f"expected {kind.__name__}")
     return value
 
 
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _index(value: Any) -> int:
+def _natural(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError("expected an anchor index")
+        raise ValueError("expected a non-negative integer")
     return value
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("expected a list")
+    return value
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    return dataclasses.fields(cls)

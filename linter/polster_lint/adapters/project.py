@@ -15,12 +15,12 @@ followed only inside the project, and each folder is walked once, so link loops 
 import errno
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from polster_lint.domain.config import LintConfig, size_text
-from polster_lint.domain.layout import source_file
+from polster_lint.domain.layout import source_file, support_file
 from polster_lint.domain.medallion import ANSWERS_FILE
 from polster_lint.domain.model import SourceFile
 from polster_lint.errors import ProjectError
@@ -48,14 +48,66 @@ def find_project_root(start: Path) -> Path:
 
 
 def discover(root: Path, config: LintConfig) -> list[SourceFile]:
-    """Every asset and core module of the project, in a stable order."""
+    """Every asset and core module of the project, then the definitions module, in a
+    stable order."""
     files: list[SourceFile] = []
     for folder in (config.assets_dir, config.core_dir):
         for path in _python_files(root / folder, root):
             found = source_file(path.relative_to(root).as_posix(), config, path)
             if found is not None:
                 files.append(found)
+    known = {file.relative for file in files}
+    files += support_files(root, config, known, [config.definitions_module])
     return files
+
+
+MAX_SUPPORT_FILES = 1000
+"""At most this many modules outside the asset and core folders are read."""
+
+
+def support_files(
+    root: Path, config: LintConfig, known: set[str], modules: Iterable[str]
+) -> list[SourceFile]:
+    """The files of ``modules`` (dotted names; ``package.*`` for every module of a
+    package) under the source root that are not in ``known`` yet; ``known`` grows.
+
+    Names that are no module of the project (``dagster``, ``pandas.DataFrame``) have no
+    file and are skipped; so is anything outside the project.
+    """
+    source_root = root / config.source_root
+    inside = _containment(root)
+    found: list[SourceFile] = []
+
+    def add(path: Path) -> None:
+        relative = path.relative_to(root).as_posix()
+        if relative in known or len(found) >= MAX_SUPPORT_FILES:
+            return
+        known.add(relative)
+        classified = source_file(relative, config, path)
+        found.append(classified or support_file(relative, config, path))
+
+    for module in sorted(set(modules)):
+        package = module.endswith(".*")
+        parts = module.removesuffix(".*").split(".")
+        if not all(part.isidentifier() for part in parts):
+            continue
+        base = source_root.joinpath(*parts)
+        prefix = "/".join([config.source_root, *parts]) if config.source_root else "/".join(parts)
+        if package:
+            if base.is_dir() and inside(os.path.realpath(base)):
+                for path in _python_files(base, root):
+                    add(path)
+            continue
+        for candidate, relative in (
+            (base.with_name(parts[-1] + ".py"), prefix + ".py"),
+            (base / "__init__.py", prefix + "/__init__.py"),
+        ):
+            if relative in known:
+                break
+            if candidate.is_file() and inside(os.path.realpath(candidate)):
+                add(candidate)
+                break
+    return found
 
 
 def _python_files(folder: Path, root: Path) -> list[Path]:

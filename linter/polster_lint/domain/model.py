@@ -32,6 +32,11 @@ class SourceFile:
     is_asset_module: bool = False
     owner: Key | None = None
     """For core modules named ``<layer>_<name>.py``: the asset whose logic they hold."""
+    is_support: bool = False
+    """A module outside the asset and core folders that the linter reads for what it tells
+    about the assets: the definitions module (which modules are loaded, with which key
+    prefix and group), or a module that asset modules import from (resource classes,
+    shared decorator options, factories). Read like an asset module."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,45 @@ class Reference:
 
 
 @dataclass
+class Parameter:
+    """A parameter of an asset's function, as Dagster will classify it when it loads.
+
+    Whether a parameter is an upstream asset depends on its annotation's *type* (a
+    resource class is not an input), which may be defined in another module: the graph
+    decides, with :mod:`polster_lint.domain.dagster_api`. ``role`` is what its place and
+    name say: ``context`` (the first parameter, named like the context), ``config`` (named
+    ``config``), ``input`` (positional-or-keyword: an upstream asset unless a resource),
+    ``other`` (keyword-only, positional-only, ``**kwargs``: never an input), ``varargs``
+    (``*args``, which Dagster refuses).
+    """
+
+    name: str
+    anchor: int
+    role: str
+    annotation: str | None = None
+    """The dotted name the annotation refers to (through the module's imports); None when
+    there is no annotation, "" when it is not a plain name (``Optional[X]``, ``X | None``,
+    ``list[int]``: not a class, so never a resource)."""
+    text: str = ""
+    """The annotation as written, for messages."""
+    raw_string: bool = False
+    """The annotation is a string at run time (quoted, or ``from __future__ import
+    annotations``): Dagster compares the context's and config's annotations unevaluated."""
+    resource_marker: bool = False
+    """Annotated as ``ResourceParam[...]`` (or ``Annotated[..., "resource_param"]``)."""
+    has_default: bool = False
+
+
+@dataclass
+class Note:
+    """Something said about a place in a module: why the linter cannot see past it, or
+    why Dagster would refuse to load it."""
+
+    anchor: int
+    message: str
+
+
+@dataclass
 class AssetDecl:
     """An asset defined in a module (one per key; a multi-asset gives several)."""
 
@@ -68,6 +112,43 @@ class AssetDecl:
     group: str | None
     group_anchor: int | None = None
     deps: list[Reference] = field(default_factory=list)
+    obj: int = 0
+    """Which asset object of the module this key belongs to: the decls of one multi-asset
+    share it. Dagster loads objects (what module-level names hold), not functions."""
+    kind: str = "asset"
+    """``asset`` (materialised by the project), ``source`` (a ``SourceAsset``: an external
+    input, loaded but never built) or ``spec`` (an ``AssetSpec`` given to the definitions
+    or loaded with ``include_specs``: also external)."""
+    parameters: list[Parameter] = field(default_factory=list)
+    """Function parameters that Dagster may take as inputs; the graph adds the inputs to
+    ``deps`` once it knows which annotations are resources."""
+    problems: list[Note] = field(default_factory=list)
+    """Why Dagster refuses this asset at load time (found without other modules)."""
+    defaults: tuple[str, str] | None = None
+    """``**NAME`` in the decorator, NAME imported (module, name): its ``group_name`` is read
+    from that module by the graph."""
+    inputs_known: bool = True
+    """False when ``ins=`` could not be read: the parameters' keys are then unknown."""
+
+
+@dataclass
+class Load:
+    """One way a ``Definitions`` object takes assets.
+
+    ``kind`` is ``package`` (``load_assets_from_package_module``/``_name``: the modules in
+    ``targets`` and all their submodules), ``modules`` (``load_assets_from_modules``: just
+    those), or ``names`` (objects given directly, ``Definitions(assets=[a, b])``, or a
+    name holding loads: ``symbols``).
+    """
+
+    anchor: int
+    kind: str
+    targets: tuple[str, ...] = ()
+    symbols: tuple[tuple[str, str], ...] = ()
+    key_prefix: Key = ()
+    source_key_prefix: Key = ()
+    group: str | None = None
+    include_specs: bool = False
 
 
 @dataclass
@@ -95,6 +176,19 @@ class ModuleFacts:
     symbols: dict[str, "Symbol"] = field(default_factory=dict)
     syntax_error: tuple[str, Position] | None = None
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)
+    star_imports: list[tuple[str, int]] = field(default_factory=list)
+    """``from X import *``: (X, anchor), in order."""
+    loads: list[Load] = field(default_factory=list)
+    """Every module-level way of loading assets (``Symbol.loads`` points into it)."""
+    definitions: list[int] | None = None
+    """The loads making up this module's ``Definitions`` (indexes into ``loads``); None
+    when the module defines no ``Definitions``."""
+    blind: list[Note] = field(default_factory=list)
+    """Places where assets or their dependencies are made in a way the linter cannot
+    follow (POL010): reported only when the module is loaded."""
+    calls: list["Call"] = field(default_factory=list)
+    """Module-level calls of functions from other modules whose result the module keeps:
+    a factory there may make assets here."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +201,30 @@ class Symbol:
 
     keys: tuple[Key, ...] = ()
     target: tuple[str, str | None] | None = None
+    objects: tuple[int, ...] = ()
+    """The asset objects (``AssetDecl.obj``) the name holds: a decorated function, a list."""
+    bases: tuple[str, ...] | None = None
+    """For a class: the dotted names of its bases (through the module's imports)."""
+    factory: bool = False
+    """A function that makes assets when called (its body declares some)."""
+    loads: tuple[int, ...] = ()
+    """Indexes into ``ModuleFacts.loads`` of the loads the name holds."""
+    options: tuple[tuple[str, str | None], ...] | None = None
+    """For a dict constant (``**NAME`` in a decorator): its string keys, with the value
+    when it is a literal string (None otherwise)."""
+    alias: str | None = None
+    """A module-level name bound to another name (``Ctx = dg.AssetExecutionContext``): the
+    dotted name it stands for."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """A module-level call ``function(...)`` whose result the module keeps."""
+
+    anchor: int
+    function: str
+    """The dotted name called (through the module's imports)."""
+    text: str
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,26 @@ of multi-assets, graph assets) and leaves names it cannot see through as referen
 """
 
 import ast
-import re
+import builtins
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from itertools import accumulate
 from typing import TypeGuard, TypeVar
 
 import libcst as cst
 
+from polster_lint.domain.dagster_api import CONTEXT_PARAMETER_NAMES, PUBLIC_NAMES, VALID_NAME
 from polster_lint.domain.model import (
     DYNAMIC_GROUP,
     AssetDecl,
+    Call,
     Key,
+    Load,
     ModuleFacts,
+    Note,
+    Parameter,
     Position,
     Reference,
     Symbol,
@@ -29,12 +35,6 @@ from polster_lint.domain.model import (
 from polster_lint.parsing.imports import import_base, package_of
 from polster_lint.parsing.noqa import noqa_codes
 from polster_lint.parsing.reads import TOO_DEEP, estimated_tokens, python_tree, syntax_error
-
-# Parameters Dagster fills itself rather than from an upstream asset. The context is the
-# first parameter when it has one of the names in _CONTEXT_NAMES.
-_NON_INPUT_PARAMETERS = {"context", "config"}
-_CONTEXT_NAMES = {"context", "_context", "context_", "_"}
-_NON_INPUT_ANNOTATIONS = re.compile(r"(Context|Config|Resource)$|^ResourceParam\b")
 
 
 def extract(source: bytes, module: str, is_package: bool = False) -> ModuleFacts:
@@ -103,10 +103,14 @@ def _analyse(
 
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
     ranges = wrapper.resolve(PositionProvider)
-    return [
-        Position(ranges[node].start.line, ranges[node].start.column + 1)
-        for node in extractor.anchors
-    ]
+    positions = []
+    for node, site in extractor.anchors:
+        # A value a loop or factory call stands for is not in the tree: its statement is.
+        found = ranges.get(node) or (ranges.get(site) if site is not None else None)
+        positions.append(
+            Position(found.start.line, found.start.column + 1) if found else Position(1, 1)
+        )
+    return positions
 
 
 _T = TypeVar("_T")
@@ -235,6 +239,48 @@ def _depth(tree: ast.AST) -> int:
     return deepest
 
 
+_ASSET_KINDS = (
+    "asset",
+    "multi_asset",
+    "graph_asset",
+    "graph_multi_asset",
+    "observable_source_asset",
+)
+"""Dagster decorators that turn a function into assets (an observable source asset is an
+external input, loaded but never materialised by the project)."""
+
+_LOADERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "load_assets_from_package_module": ("package", ("package_module", "group_name", "key_prefix")),
+    "load_assets_from_package_name": ("package", ("package_name", "group_name", "key_prefix")),
+    "load_assets_from_modules": ("modules", ("modules", "group_name", "key_prefix")),
+    "load_assets_from_current_module": ("current", ("group_name", "key_prefix")),
+    "load_definitions_from_package_module": ("package", ("package_module",)),
+    "load_definitions_from_package_name": ("package", ("package_name",)),
+    "load_definitions_from_modules": ("modules", ("modules",)),
+    "load_definitions_from_module": ("modules", ("module",)),
+    "load_definitions_from_current_module": ("current", ()),
+}
+"""Dagster's module loaders: what they load (a package with its submodules, the modules
+given, the calling module) and their positional parameters."""
+
+_FUNCTIONS_RETURNING_DEFINITIONS = {name for name in _LOADERS if name.startswith("load_def")}
+
+_MAX_FACTORY_DEPTH = 8
+_MAX_MADE = 20_000
+"""Bounds on what factories and loops may make, whatever the module does."""
+
+_AnyValue = cst.BaseExpression | tuple[int, ...]
+
+
+class _Scope:
+    """Names bound by a loop's target, or inside a factory while it is being run."""
+
+    def __init__(self, function: bool) -> None:
+        self.function = function
+        self.values: dict[str, cst.BaseExpression] = {}
+        self.objects: dict[str, tuple[int, ...]] = {}
+
+
 class _ModuleExtractor:
     def __init__(self, facts: ModuleFacts, module: str, is_package: bool) -> None:
         self.facts = facts
@@ -242,45 +288,117 @@ class _ModuleExtractor:
         self.package = package_of(module, is_package)
         self.aliases: dict[str, str] = {}
         self.constants: dict[str, cst.BaseExpression] = {}
-        self.anchors: list[cst.CSTNode] = []
+        self.local: set[str] = set()
+        self.objects: dict[str, tuple[int, ...]] = {}
+        self.factories: dict[str, cst.FunctionDef] = {}
+        self.graphs: dict[str, tuple[cst.FunctionDef, dict[str, cst.BaseExpression]]] = {}
+        self.partials: dict[str, tuple[str, Sequence[cst.Arg]]] = {}
+        self.scopes: list[_Scope] = []
+        self.star_dagster = False
+        self.future_annotations = False
+        self.next_object = 0
+        self.made = 0
+        self.site: cst.CSTNode | None = None
+        self.anchors: list[tuple[cst.CSTNode, cst.CSTNode | None]] = []
         self.tree: cst.Module | None = None
 
     # --- walking -------------------------------------------------------------------------
 
     def run(self, tree: cst.Module) -> None:
         self.tree = tree
-        for statement in tree.body:
+        self._statements(tree.body)
+        for name, objects in self.objects.items():
+            held = set(objects)
+            keys = tuple(
+                decl.key for decl in self.facts.assets if decl.obj in held and decl.key is not None
+            )
+            previous = self.facts.symbols.get(name)
+            factory = previous.factory if previous is not None else False
+            self.facts.symbols[name] = Symbol(keys=keys, objects=objects, factory=factory)
+
+    def _statements(self, body: Sequence[cst.CSTNode]) -> None:
+        for statement in body:
+            if not self.scopes:
+                self.site = statement
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     self._simple_statement(small)
             elif isinstance(statement, cst.FunctionDef):
                 self._function(statement)
+            elif isinstance(statement, cst.ClassDef):
+                self._class(statement)
+            elif isinstance(statement, cst.For):
+                self._for(statement)
+            elif isinstance(statement, cst.If):
+                self._statements(statement.body.body)
+                orelse = statement.orelse
+                while isinstance(orelse, cst.If):
+                    self._statements(orelse.body.body)
+                    orelse = orelse.orelse
+                if isinstance(orelse, cst.Else):
+                    self._statements(orelse.body.body)
+            elif isinstance(statement, cst.Try):
+                self._statements(statement.body.body)
+                for handler in statement.handlers:
+                    self._statements(handler.body.body)
+            elif isinstance(statement, cst.With):
+                self._statements(statement.body.body)
 
     def _simple_statement(self, statement: cst.BaseSmallStatement) -> None:
         if isinstance(statement, cst.Import):
             for alias in statement.names:
                 dotted = _dotted(alias.name)
                 if alias.asname is not None:
-                    local = _name_of(alias.asname.name)
-                    self._bind(local, dotted, None)
+                    self._bind(_name_of(alias.asname.name), dotted, None)
                 else:
                     top = dotted.split(".")[0]
                     self._bind(top, top, None)
         elif isinstance(statement, cst.ImportFrom):
-            base = self._import_base(statement)
-            if base is None or isinstance(statement.names, cst.ImportStar):
-                return
-            for alias in statement.names:
-                name = _dotted(alias.name)
-                local = _name_of(alias.asname.name) if alias.asname else name
-                self._bind(local, base, name)
+            self._import_from(statement)
         elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
             self._assignment(statement)
+        elif isinstance(statement, cst.AugAssign):
+            target = statement.target
+            if isinstance(target, cst.Name) and isinstance(statement.operator, cst.AddAssign):
+                added = self._objects_of(statement.value)
+                if added is not None:
+                    self._set_objects(target.value, self._get_objects(target.value) + added)
+        elif isinstance(statement, cst.Expr):
+            self._expression_statement(statement.value)
+
+    def _import_from(self, statement: cst.ImportFrom) -> None:
+        base = self._import_base(statement)
+        if base is None:
+            return
+        if isinstance(statement.names, cst.ImportStar):
+            self.facts.star_imports.append((base, self._anchor(statement)))
+            if base == "dagster":
+                self.star_dagster = True
+            return
+        for alias in statement.names:
+            name = _dotted(alias.name)
+            if base == "__future__" and name == "annotations":
+                self.future_annotations = True
+            local = _name_of(alias.asname.name) if alias.asname else name
+            self._bind(local, base, name)
 
     def _bind(self, local: str, module: str, attribute: str | None) -> None:
         qualified = f"{module}.{attribute}" if attribute else module
+        self._forget(local)
         self.aliases[local] = qualified
         self.facts.symbols[local] = Symbol(target=(module, attribute))
+
+    def _forget(self, name: str) -> None:
+        """``name`` is bound anew at module level: drop what it meant before."""
+        if self.scopes and self.scopes[-1].function:
+            return
+        self.aliases.pop(name, None)
+        self.constants.pop(name, None)
+        self.objects.pop(name, None)
+        self.factories.pop(name, None)
+        self.graphs.pop(name, None)
+        self.partials.pop(name, None)
+        self.facts.symbols.pop(name, None)
 
     def _import_base(self, statement: cst.ImportFrom) -> str | None:
         module = _dotted(statement.module) if statement.module is not None else None
@@ -294,41 +412,276 @@ class _ModuleExtractor:
         else:
             target = statement.target
         value = statement.value
-        if not isinstance(target, cst.Name) or value is None:
+        if value is None:
+            return
+        if isinstance(target, cst.Subscript):
+            self._globals_assignment(target, value)
+            return
+        if not isinstance(target, cst.Name):
             return
         name = target.value
-        self.constants[name] = value
-        self.aliases.pop(name, None)
-        if self._is_call_to(value, "AssetSpec"):
-            # Not an asset by itself: the project loads its assets with
-            # load_assets_from_package_module, which skips AssetSpec objects (unless
-            # include_specs=True), so Dagster sees only a key for deps=[spec]. A spec
-            # becomes an asset when a multi-asset lists it in specs= (see _multi_asset).
-            options = _keywords(value.args, positional=("key",))
-            key = self._literal_key(options["key"]) if "key" in options else None
+        if self.scopes and self.scopes[-1].function:
+            scope = self.scopes[-1]
+            objects = self._objects_of(value)
+            if objects is not None:
+                scope.objects[name] = objects
+            else:
+                scope.values[name] = self._materialize(value)
+            return
+        self._forget(name)
+        self.local.add(name)
+        self.constants[name] = self._materialize(value) if self.scopes else value
+        partial = self._partial(value)
+        if partial is not None:
+            self.partials[name] = partial
+            return
+        loads = self._load_expression(value)
+        if loads is not None:
+            self.facts.symbols[name] = Symbol(loads=tuple(loads))
+            if self._is_definitions(value):
+                self._add_definitions(loads)
+            return
+        objects = self._objects_of(value)
+        if objects is not None:
+            self.objects[name] = objects
+            return
+        self._remember_call(value)
+        if isinstance(value, cst.Dict):
+            self.facts.symbols[name] = Symbol(options=self._dict_options(value))
+        elif isinstance(value, (cst.Name, cst.Attribute)) and self._literal_key(value) is None:
+            qualified = self._qualify(value)
+            if qualified is not None:
+                self.facts.symbols[name] = Symbol(alias=qualified)
         else:
             key = self._literal_key(value)
-        self.facts.symbols[name] = Symbol(keys=(key,) if key else ())
+            self.facts.symbols[name] = Symbol(keys=(key,) if key else ())
+
+    def _globals_assignment(self, target: cst.Subscript, value: cst.BaseExpression) -> None:
+        """``globals()[name] = make(...)``: the factory pattern that names each asset."""
+        holder = target.value
+        if not (
+            isinstance(holder, cst.Call)
+            and isinstance(holder.func, cst.Name)
+            and holder.func.value == "globals"
+            and len(target.slice) == 1
+            and isinstance(target.slice[0].slice, cst.Index)
+        ):
+            return
+        objects = self._objects_of(value)
+        if objects is None:
+            return
+        name = self._literal_string(target.slice[0].slice.value)
+        if name is None:
+            self._blind(target, "assets bound to computed global names cannot be seen statically")
+            return
+        self._forget(name)
+        self.local.add(name)
+        self.objects[name] = objects
+
+    def _expression_statement(self, value: cst.BaseExpression) -> None:
+        """``NAMES.append(asset)`` / ``.extend([...])`` on a list of assets."""
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+            self._remember_call(value)
+            return
+        holder, method = value.func.value, value.func.attr.value
+        if not isinstance(holder, cst.Name) or method not in ("append", "extend"):
+            return
+        if len(value.args) != 1 or value.args[0].keyword is not None:
+            return
+        argument = value.args[0].value
+        added = self._objects_of(argument)
+        if added is None:
+            return
+        if method == "extend" or isinstance(argument, (cst.List, cst.Tuple)):
+            pass
+        self._set_objects(holder.value, self._get_objects(holder.value) + added)
+
+    def _get_objects(self, name: str) -> tuple[int, ...]:
+        for scope in reversed(self.scopes):
+            if scope.function and name in scope.objects:
+                return scope.objects[name]
+        return self.objects.get(name, ())
+
+    def _set_objects(self, name: str, objects: tuple[int, ...]) -> None:
+        for scope in reversed(self.scopes):
+            if scope.function:
+                scope.objects[name] = objects
+                return
+        self.objects[name] = objects
+
+    def _class(self, statement: cst.ClassDef) -> None:
+        name = statement.name.value
+        self._forget(name)
+        self.local.add(name)
+        bases = []
+        for argument in statement.bases:
+            base = argument.value
+            if isinstance(base, cst.Subscript):  # Generic[T], ConfigurableResourceFactory[X]
+                base = base.value
+            qualified = self._qualify_type(base)
+            bases.append(qualified if qualified is not None else "?")
+        self.facts.symbols[name] = Symbol(bases=tuple(bases))
+
+    def _for(self, statement: cst.For) -> None:
+        """A loop over a literal list that makes assets: run it, element by element."""
+        items = self._iteration(statement.iter)
+        if items is None:
+            if _declares_assets(statement.body, self):
+                self._blind(
+                    statement.iter,
+                    f"assets made in a loop over {self._code(statement.iter)!r} cannot be "
+                    "seen statically",
+                )
+            return
+        names = _target_names(statement.target)
+        if names is None:
+            return
+        for item in items:
+            if self.made > _MAX_MADE:
+                return
+            scope = _Scope(function=False)
+            values = [item] if len(names) == 1 else _unpack(item, len(names))
+            if values is None:
+                return
+            scope.values.update(zip(names, values, strict=True))
+            self.scopes.append(scope)
+            try:
+                self._statements(statement.body.body)
+            finally:
+                self.scopes.pop()
+
+    def _iteration(self, expression: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+        """The elements a loop or comprehension iterates over, when they are literal."""
+        if (
+            isinstance(expression, cst.Call)
+            and isinstance(expression.func, cst.Attribute)
+            and expression.func.attr.value == "items"
+            and not expression.args
+        ):
+            mapping = self._deref(expression.func.value)
+            if not isinstance(mapping, cst.Dict):
+                return None
+            pairs: list[cst.BaseExpression] = []
+            for element in mapping.elements:
+                if not isinstance(element, cst.DictElement):
+                    return None
+                pairs.append(cst.Tuple([cst.Element(element.key), cst.Element(element.value)]))
+            return pairs
+        value = self._deref(expression)
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            items: list[cst.BaseExpression] = []
+            for item in value.elements:
+                if isinstance(item, cst.StarredElement):
+                    inner = self._iteration(item.value)
+                    if inner is None:
+                        return None
+                    items.extend(inner)
+                else:
+                    items.append(item.value)
+            return items
+        if isinstance(value, cst.Dict):
+            keys = []
+            for entry in value.elements:
+                if not isinstance(entry, cst.DictElement):
+                    return None
+                keys.append(entry.key)
+            return keys
+        return None
 
     # --- assets --------------------------------------------------------------------------
 
-    def _function(self, function: cst.FunctionDef) -> None:
+    def _function(self, function: cst.FunctionDef) -> tuple[int, ...] | None:
+        """Declare what a ``def`` makes; the objects it binds its name to, if assets."""
         name = function.name.value
-        self.constants.pop(name, None)
-        self.aliases.pop(name, None)
-        keys: list[Key] = []
+        self._forget(name)
+        if not (self.scopes and self.scopes[-1].function):
+            self.local.add(name)
         for decorator in function.decorators:
             kind, arguments = self._decorator_kind(decorator.decorator)
-            if kind == "multi_asset":
-                declared = self._multi_asset(function, arguments)
-            elif kind in ("asset", "graph_asset"):
-                declared = [self._single_asset(function, arguments, decorator.decorator)]
-            else:
-                continue
-            self.facts.assets.extend(declared)
-            keys.extend(decl.key for decl in declared if decl.key is not None)
-            break
-        self.facts.symbols[name] = Symbol(keys=tuple(keys))
+            if kind in _ASSET_KINDS:
+                obj = self._new_object()
+                declared = self._declare(function, kind, arguments, decorator.decorator, obj)
+                self.facts.assets.extend(declared)
+                self._bind_function(name, (obj,))
+                return (obj,)
+            if kind == "graph":
+                self.graphs[name] = (function, _keywords(arguments, ("name",)))
+                return None
+            if kind == "definitions":
+                self._definitions_function(function)
+                return None
+            if kind is not None and kind.startswith("foreign:"):
+                # A decorator from a Dagster integration (dbt_assets...) or a project
+                # function: it may make assets the linter cannot see.
+                qualified = kind.removeprefix("foreign:")
+                obj = self._new_object()
+                if qualified.split(".")[0].startswith("dagster_"):
+                    self.facts.assets.append(
+                        AssetDecl(
+                            key=None,
+                            anchor=self._anchor(decorator.decorator),
+                            function=name,
+                            group=None,
+                            obj=obj,
+                        )
+                    )
+                    self._bind_function(name, (obj,))
+                    return (obj,)
+                self.facts.calls.append(
+                    Call(self._anchor(decorator.decorator), qualified, self._code(decorator))
+                )
+        if self.scopes:
+            return None
+        alias = self._decorator_alias(function)
+        if alias is not None:
+            self.partials[name] = alias
+        elif _declares_assets(function.body, self):
+            self.factories[name] = function
+            self.facts.symbols[name] = Symbol(factory=True)
+        return None
+
+    def _decorator_alias(self, function: cst.FunctionDef) -> tuple[str, Sequence[cst.Arg]] | None:
+        """``def silver_asset(**kwargs): return dg.asset(group_name="silver", **kwargs)``:
+        a decorator with defaults, like ``functools.partial``."""
+        star = function.params.star_kwarg
+        body = function.body.body
+        if star is None or function.params.params or len(body) != 1:
+            return None
+        statement = body[0]
+        if not (
+            isinstance(statement, cst.SimpleStatementLine)
+            and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Return)
+            and isinstance(statement.body[0].value, cst.Call)
+        ):
+            return None
+        call = statement.body[0].value
+        kind, _ = self._decorator_kind(call.func)
+        if kind not in _ASSET_KINDS:
+            return None
+        assert kind is not None
+        passed = [
+            argument
+            for argument in call.args
+            if not (
+                argument.star == "**"
+                and isinstance(argument.value, cst.Name)
+                and argument.value.value == star.name.value
+            )
+        ]
+        if len(passed) != len(call.args) - 1:
+            return None
+        return kind, passed
+
+    def _bind_function(self, name: str, objects: tuple[int, ...]) -> None:
+        if self.scopes and self.scopes[-1].function:
+            self.scopes[-1].objects[name] = objects
+        else:
+            self.objects[name] = objects
+
+    def _new_object(self) -> int:
+        self.next_object += 1
+        return self.next_object - 1
 
     def _decorator_kind(
         self, expression: cst.BaseExpression
@@ -337,100 +690,267 @@ class _ModuleExtractor:
         if isinstance(expression, cst.Call):
             arguments = expression.args
             expression = expression.func
+        if isinstance(expression, cst.Name) and expression.value in self.partials:
+            kind, given = self.partials[expression.value]
+            return kind, [*given, *arguments]
         qualified = self._qualify(expression)
         if qualified is None:
             return None, ()
-        for kind in ("asset", "multi_asset", "graph_asset"):
-            if qualified == f"dagster.{kind}":
-                return kind, arguments
+        module, _, name = qualified.rpartition(".")
+        if module == "dagster":
+            if name in _ASSET_KINDS:
+                return name, arguments
+            if name in ("graph", "definitions"):
+                return name, arguments
+            return None, ()
+        top = module.split(".")[0]
+        if top.startswith("dagster_") or (
+            module and module != self.module and top not in sys.stdlib_module_names
+        ):
+            return f"foreign:{qualified}", arguments
         return None, ()
 
+    def _partial(self, value: cst.BaseExpression) -> tuple[str, Sequence[cst.Arg]] | None:
+        """``functools.partial(dg.asset, group_name="silver")``: a decorator with defaults."""
+        if not isinstance(value, cst.Call) or self._qualify(value.func) != "functools.partial":
+            return None
+        if not value.args or value.args[0].keyword is not None or value.args[0].star:
+            return None
+        kind, _ = self._decorator_kind(value.args[0].value)
+        if kind not in _ASSET_KINDS:
+            return None
+        assert kind is not None
+        return kind, value.args[1:]
+
+    def _declare(
+        self,
+        function: cst.FunctionDef,
+        kind: str,
+        arguments: Sequence[cst.Arg],
+        decorator: cst.CSTNode,
+        obj: int,
+    ) -> list[AssetDecl]:
+        options, defaults = self._options(arguments)
+        if kind in ("multi_asset", "graph_multi_asset"):
+            declared = self._multi_asset(function, kind, options, obj)
+        else:
+            declared = [self._single_asset(function, kind, options, decorator, obj)]
+        if defaults is not None:
+            for decl in declared:
+                if isinstance(defaults, tuple):
+                    decl.defaults = defaults
+                else:  # **expression the linter cannot read: it may hold the key
+                    decl.key = None
+                    decl.group = DYNAMIC_GROUP
+        return declared
+
+    def _options(
+        self, arguments: Sequence[cst.Arg], positional: Sequence[str] = ()
+    ) -> tuple[dict[str, cst.BaseExpression], tuple[str, str] | cst.CSTNode | None]:
+        """Call arguments by name, ``**`` dict constants merged in; and a ``**`` the linter
+        could not merge: an imported name (module, name), or the expression itself."""
+        options = _keywords(arguments, positional)
+        unread: tuple[str, str] | cst.CSTNode | None = None
+        for argument in arguments:
+            if argument.star != "**":
+                continue
+            value = self._deref(argument.value)
+            if isinstance(value, cst.Dict) and all(
+                isinstance(entry, cst.DictElement) and self._literal_string(entry.key) is not None
+                for entry in value.elements
+            ):
+                for entry in value.elements:
+                    assert isinstance(entry, cst.DictElement)
+                    key = self._literal_string(entry.key)
+                    assert key is not None
+                    options.setdefault(key, entry.value)
+            elif isinstance(value, cst.Call) and self._qualify(value.func) == "builtins.dict":
+                options.update(_keywords(value.args))
+            elif isinstance(argument.value, (cst.Name, cst.Attribute)) and (
+                qualified := self._qualify(argument.value)
+            ):
+                module, _, name = qualified.rpartition(".")
+                unread = (module, name)
+            else:
+                unread = argument.value
+        return options, unread
+
     def _single_asset(
-        self, function: cst.FunctionDef, arguments: Sequence[cst.Arg], anchor: cst.CSTNode
+        self,
+        function: cst.FunctionDef,
+        kind: str,
+        options: dict[str, cst.BaseExpression],
+        anchor: cst.CSTNode,
+        obj: int,
     ) -> AssetDecl:
-        options = _keywords(arguments)
-        if "key" in options:
+        if "key" in options and not _is_none(options["key"]):
             key = self._literal_key(options["key"])
             anchor = options["key"]
         else:
             prefix = self._literal_prefix(options.get("key_prefix"))
-            if "name" in options:
+            if "name" in options and not _is_none(options["name"]):
                 name = self._literal_string(options["name"])
             else:
                 name = function.name.value
             key = (*prefix, name) if prefix is not None and name is not None else None
             anchor = options.get("key_prefix", options.get("name", anchor))
+        graph = kind.startswith("graph")
+        deps, parameters, known, problems = self._inputs(function, options, graph)
         return AssetDecl(
             key=key,
             anchor=self._anchor(anchor),
             function=function.name.value,
             group=self._group(options),
             group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
-            deps=self._inputs(function, options),
+            deps=[] if kind == "observable_source_asset" else deps,
+            obj=obj,
+            kind="source" if kind == "observable_source_asset" else "asset",
+            parameters=[] if kind == "observable_source_asset" else parameters,
+            problems=problems,
+            inputs_known=known,
         )
 
     def _multi_asset(
-        self, function: cst.FunctionDef, arguments: Sequence[cst.Arg]
+        self, function: cst.FunctionDef, kind: str, options: dict[str, cst.BaseExpression], obj: int
     ) -> list[AssetDecl]:
-        options = _keywords(arguments)
         group = self._group(options)
-        shared = self._inputs(function, options)
+        shared, parameters, known, problems = self._inputs(
+            function, options, kind == "graph_multi_asset"
+        )
         declared: list[AssetDecl] = []
-        specs = options.get("specs")
-        if isinstance(specs, cst.Name) and specs.value in self.constants:
-            specs = self.constants[specs.value]
+        specs = self._deref(options["specs"]) if "specs" in options else None
         if isinstance(specs, (cst.List, cst.Tuple)):
             for element in specs.elements:
-                value = element.value
-                if isinstance(value, cst.Name) and value.value in self.constants:
-                    value = self.constants[value.value]
+                value = self._deref(element.value)
                 # Each spec has only its own deps: Dagster requires every input of a
                 # multi-asset with specs to be among them, and refuses ``deps=`` beside specs.
-                spec = self._spec(value, group, function.name.value)
+                spec = self._spec(value, group, function.name.value, obj)
                 # A spec the linter cannot read (imported, starred) still defines an asset:
                 # without a key it is reported (POL010) rather than silently missing.
-                declared.append(spec or self._unkeyed(value, function, group))
+                declared.append(spec or self._unkeyed(element.value, function, group, obj))
+            # The inputs are among the specs' own deps (Dagster requires it): the
+            # parameters add none, but what Dagster refuses about them still counts.
+            declared_only = _declared(parameters)
+            for decl in declared:
+                decl.kind = "asset"
+            if declared:
+                declared[0].problems = problems
+                declared[0].parameters = declared_only
         elif specs is not None:
-            declared.append(self._unkeyed(specs, function, group))
-        outs = options.get("outs")
+            declared.append(self._unkeyed(options["specs"], function, group, obj))
+        outs = self._deref(options["outs"]) if "outs" in options else None
+        internal = self._internal_deps(options.get("internal_asset_deps"))
         if isinstance(outs, cst.Dict):
             for entry in outs.elements:
                 if not isinstance(entry, cst.DictElement):
+                    declared.append(self._unkeyed(entry.value, function, group, obj))
                     continue
-                out_name = self._literal_string(entry.key)
-                out = _keywords(entry.value.args) if isinstance(entry.value, cst.Call) else {}
-                if "key" in out:
-                    key = self._literal_key(out["key"])
-                elif out_name is not None:
-                    prefix = self._literal_prefix(out.get("key_prefix"))
-                    key = (*prefix, out_name) if prefix is not None else None
-                else:
-                    key = None
-                declared.append(
-                    AssetDecl(
-                        key=key,
-                        anchor=self._anchor(entry),
-                        function=function.name.value,
-                        group=self._group(out) if "group_name" in out else group,
-                        group_anchor=self._anchor(out["group_name"])
-                        if "group_name" in out
-                        else None,
-                        deps=list(shared),
-                    )
-                )
+                declared.append(self._out(entry, function, kind, group, shared, internal, obj))
+            for decl in declared:
+                decl.parameters = parameters if internal is None else []
+                decl.inputs_known = known
+            if declared:
+                declared[0].problems = problems
+                if internal is not None:  # each output's deps are listed: inputs add none
+                    declared[0].parameters = _declared(parameters)
+        elif outs is not None:
+            declared.append(self._unkeyed(options["outs"], function, group, obj))
         return declared
 
-    def _unkeyed(
-        self, expression: cst.CSTNode, function: cst.FunctionDef, group: str | None
+    def _out(
+        self,
+        entry: cst.DictElement,
+        function: cst.FunctionDef,
+        kind: str,
+        group: str | None,
+        shared: list[Reference],
+        internal: dict[str, list[Reference]] | Reference | None,
+        obj: int,
     ) -> AssetDecl:
+        out_name = self._literal_string(entry.key)
+        value = self._deref(entry.value)
+        out: dict[str, cst.BaseExpression] = {}
+        if isinstance(value, cst.Call) and self._qualify(value.func) == "dagster.AssetOut":
+            out, _ = self._options(value.args, positional=("key_prefix", "key"))
+        if "key" in out and not _is_none(out["key"]):
+            key = self._literal_key(out["key"])
+        elif out_name is not None:
+            prefix = self._literal_prefix(out.get("key_prefix"))
+            key = (*prefix, out_name) if prefix is not None else None
+        else:
+            key = None
+        # graph_multi_asset gives AssetsDefinition.from_graph one group for every output:
+        # an AssetOut's own group_name is not used there.
+        own_group = "group_name" in out and kind == "multi_asset"
+        if internal is None:
+            deps = list(shared)
+        elif isinstance(internal, Reference):
+            deps = [internal]
+        else:
+            deps = list(internal.get(out_name or "", []))
         return AssetDecl(
-            key=None, anchor=self._anchor(expression), function=function.name.value, group=group
+            key=key,
+            anchor=self._anchor(entry),
+            function=function.name.value,
+            group=self._group(out) if own_group else group,
+            group_anchor=self._anchor(out["group_name"]) if own_group else None,
+            deps=deps,
+            obj=obj,
         )
 
-    def _spec(self, call: cst.BaseExpression, group: str | None, function: str) -> AssetDecl | None:
+    def _internal_deps(
+        self, expression: cst.BaseExpression | None
+    ) -> dict[str, list[Reference]] | Reference | None:
+        """``internal_asset_deps={"out": {AssetKey(...), ...}}``: each output's own deps.
+
+        An output the mapping leaves out depends on nothing. None when there is no
+        mapping (every output depends on every input); one unresolvable reference when
+        it cannot be read."""
+        if expression is None or _is_none(expression):
+            return None
+        mapping = self._deref(expression)
+        if not isinstance(mapping, cst.Dict):
+            return self._unresolvable(expression)
+        if not mapping.elements:
+            return None
+        found: dict[str, list[Reference]] = {}
+        for entry in mapping.elements:
+            if not isinstance(entry, cst.DictElement):
+                return self._unresolvable(expression)
+            name = self._literal_string(entry.key)
+            keys = self._deref(entry.value)
+            if name is None or not isinstance(keys, (cst.Set, cst.Call)):
+                return self._unresolvable(expression)
+            references = []
+            elements = keys.elements if isinstance(keys, cst.Set) else ()
+            if isinstance(keys, cst.Call):  # set() or set([...])
+                if self._qualify(keys.func) != "builtins.set" or keys.args:
+                    return self._unresolvable(expression)
+            for element in elements:
+                if isinstance(element, cst.StarredElement):
+                    references.append(self._unresolvable(element))
+                    continue
+                references.append(self._reference(element.value))
+            found[name] = references
+        return found
+
+    def _unkeyed(
+        self, expression: cst.CSTNode, function: cst.FunctionDef, group: str | None, obj: int
+    ) -> AssetDecl:
+        return AssetDecl(
+            key=None,
+            anchor=self._anchor(expression),
+            function=function.name.value,
+            group=group,
+            obj=obj,
+        )
+
+    def _spec(
+        self, call: cst.BaseExpression, group: str | None, function: str | None, obj: int
+    ) -> AssetDecl | None:
         if not self._is_call_to(call, "AssetSpec"):
             return None
-        options = _keywords(call.args, positional=("key",))
+        options, _ = self._options(call.args, positional=("key",))
         key = self._literal_key(options["key"]) if "key" in options else None
         deps = self._deps(options["deps"]) if "deps" in options else []
         return AssetDecl(
@@ -440,45 +960,224 @@ class _ModuleExtractor:
             group=self._group(options) if "group_name" in options else group,
             group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
             deps=deps,
+            obj=obj,
+            kind="spec",
         )
 
+    def _source_asset(self, call: cst.Call, obj: int) -> AssetDecl:
+        options, _ = self._options(call.args, positional=("key",))
+        key = self._literal_key(options["key"]) if "key" in options else None
+        return AssetDecl(
+            key=key,
+            anchor=self._anchor(options.get("key", call)),
+            function=None,
+            group=self._group(options),
+            group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
+            obj=obj,
+            kind="source",
+        )
+
+    def _from_graph(self, call: cst.Call, obj: int) -> list[AssetDecl] | None:
+        """``AssetsDefinition.from_graph(graph, ...)`` over a ``@graph`` of this module."""
+        options, _ = self._options(call.args, positional=("graph_def",))
+        graph_def = options.get("graph_def")
+        if not isinstance(graph_def, cst.Name) or graph_def.value not in self.graphs:
+            return [
+                AssetDecl(key=None, anchor=self._anchor(call), function=None, group=None, obj=obj)
+            ]
+        function, graph_options = self.graphs[graph_def.value]
+        graph_name = self._literal_string(graph_options.get("name")) or function.name.value
+        outs = self._deref(graph_options["out"]) if "out" in graph_options else None
+        output_names: list[str | None] = ["result"]
+        if isinstance(outs, cst.Dict):
+            output_names = [
+                self._literal_string(entry.key) if isinstance(entry, cst.DictElement) else None
+                for entry in outs.elements
+            ]
+        keys_by_output = self._key_mapping(options.get("keys_by_output_name"))
+        keys_by_input = self._key_mapping(options.get("keys_by_input_name"))
+        prefix = self._literal_prefix(options.get("key_prefix"))
+        inputs = [parameter.name.value for parameter in _positional_parameters(function)]
+        deps: list[Reference] = []
+        for name in inputs:
+            if keys_by_input is None:
+                deps.append(self._unresolvable(options["keys_by_input_name"]))
+                break
+            anchor = self._anchor(options.get("keys_by_input_name", call))
+            deps.append(Reference(text=name, anchor=anchor, key=keys_by_input.get(name, (name,))))
+        internal = self._internal_deps(options.get("internal_asset_deps"))
+        group = self._group(options)
+        groups = (
+            self._deref(options["group_names_by_output_name"])
+            if ("group_names_by_output_name" in options)
+            else None
+        )
+        declared = []
+        for output in output_names:
+            key: Key | None
+            if output is None or keys_by_output is None or prefix is None:
+                key = None
+            elif output in keys_by_output:
+                key = keys_by_output[output]
+            elif output == "result" and len(output_names) == 1:
+                key = (graph_name,)
+            else:
+                key = (output,)
+            if key is not None and prefix:
+                key = (*prefix, *key)
+            if internal is None:
+                output_deps = list(deps)
+            elif isinstance(internal, Reference):
+                output_deps = [internal]
+            else:
+                output_deps = list(internal.get(output or "", []))
+            output_group = group
+            if isinstance(groups, cst.Dict):
+                for entry in groups.elements:
+                    if isinstance(entry, cst.DictElement) and (
+                        self._literal_string(entry.key) == output
+                    ):
+                        output_group = self._literal_string(entry.value) or DYNAMIC_GROUP
+            declared.append(
+                AssetDecl(
+                    key=key,
+                    anchor=self._anchor(call),
+                    function=function.name.value,
+                    group=output_group,
+                    group_anchor=self._anchor(options["group_name"])
+                    if "group_name" in options
+                    else None,
+                    deps=output_deps,
+                    obj=obj,
+                )
+            )
+        return declared
+
+    def _key_mapping(self, expression: cst.BaseExpression | None) -> dict[str, Key] | None:
+        if expression is None or _is_none(expression):
+            return {}
+        mapping = self._deref(expression)
+        if not isinstance(mapping, cst.Dict):
+            return None
+        found = {}
+        for entry in mapping.elements:
+            if not isinstance(entry, cst.DictElement):
+                return None
+            name, key = self._literal_string(entry.key), self._literal_key(entry.value)
+            if name is None or key is None:
+                return None
+            found[name] = key
+        return found
+
     def _group(self, options: dict[str, cst.BaseExpression]) -> str | None:
-        if "group_name" not in options:
+        if "group_name" not in options or _is_none(options["group_name"]):
             return None
         return self._literal_string(options["group_name"]) or DYNAMIC_GROUP
 
     def _inputs(
-        self, function: cst.FunctionDef, options: dict[str, cst.BaseExpression]
-    ) -> list[Reference]:
+        self, function: cst.FunctionDef, options: dict[str, cst.BaseExpression], graph: bool
+    ) -> tuple[list[Reference], list[Parameter], bool, list[Note]]:
+        """The references of ``deps`` and ``ins``, the function's parameters, whether
+        ``ins`` could be read, and what Dagster would refuse about the dependencies."""
+        problems: list[Note] = []
         references = self._deps(options["deps"]) if "deps" in options else []
-        ins = options.get("ins")
+        for reference in references:
+            if reference.key is not None and not VALID_NAME.match("__".join(reference.key)):
+                problems.append(
+                    Note(
+                        reference.anchor,
+                        f"Dagster refuses the dependency {reference.text}: its input name "
+                        f"{'__'.join(reference.key)!r} is not a valid Dagster name (a string "
+                        'is one key part, "/" included: write ["layer", "name"])',
+                    )
+                )
+        ins = self._deref(options["ins"]) if "ins" in options else None
         named_inputs: set[str] = set()
+        known = True
         if isinstance(ins, cst.Dict):
             for element in ins.elements:
                 if not isinstance(element, cst.DictElement):
+                    references.append(self._unresolvable(element))
+                    known = False
                     continue
                 input_name = self._literal_string(element.key)
                 if input_name is None:
+                    references.append(self._unresolvable(element))
+                    known = False
                     continue
                 named_inputs.add(input_name)
                 references.append(self._asset_in(input_name, element.value))
-        elif ins is not None:
-            references.append(self._unresolvable(ins))
-        for parameter in _parameters(function.params):
-            name = parameter.name.value
-            if name in named_inputs or name in _NON_INPUT_PARAMETERS:
-                continue
-            if parameter.annotation is not None and _NON_INPUT_ANNOTATIONS.search(
-                self._code(parameter.annotation.annotation).split(".")[-1]
+        elif ins is not None and not _is_none(ins):
+            references.append(self._unresolvable(options["ins"]))
+            known = False
+        parameters = self._parameters(function, named_inputs, graph)
+        return references, parameters, known, problems
+
+    def _parameters(
+        self, function: cst.FunctionDef, named_inputs: set[str], graph: bool
+    ) -> list[Parameter]:
+        """Every parameter, with the role its place and name give it (see ``Parameter``)."""
+        found: list[Parameter] = []
+        signature = function.params
+        ordered: list[tuple[cst.Param, str]] = [(p, "other") for p in signature.posonly_params]
+        ordered += [(p, "input") for p in signature.params]
+        if isinstance(signature.star_arg, cst.Param):
+            ordered.append((signature.star_arg, "varargs"))
+        ordered += [(p, "other") for p in signature.kwonly_params]
+        if signature.star_kwarg is not None:
+            ordered.append((signature.star_kwarg, "other"))
+        for index, (param, role) in enumerate(ordered):
+            name = param.name.value
+            if index == 0 and name in CONTEXT_PARAMETER_NAMES:
+                role = "graph-context" if graph else "context"
+            elif name == "config" and role != "varargs":
+                role = "config"
+            elif role == "input" and name in named_inputs:
+                role = "ins"
+            found.append(self._parameter(param, role))
+        return found
+
+    def _parameter(self, param: cst.Param, role: str) -> Parameter:
+        parameter = Parameter(
+            name=param.name.value,
+            anchor=self._anchor(param),
+            role=role,
+            has_default=param.default is not None,
+        )
+        if param.annotation is None:
+            return parameter
+        annotation = param.annotation.annotation
+        parameter.text = self._code(annotation)
+        parameter.raw_string = self.future_annotations
+        if isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
+            parameter.raw_string = True
+            text = self._literal_string(annotation)
+            try:
+                annotation = cst.parse_expression(text) if text else annotation
+            except cst.ParserSyntaxError:
+                pass
+        if isinstance(annotation, cst.Subscript):
+            base = self._qualify_type(annotation.value)
+            if base == "dagster.ResourceParam":
+                parameter.resource_marker = True
+            elif base in ("typing.Annotated", "typing_extensions.Annotated") and any(
+                self._literal_string(element.slice.value) == "resource_param"
+                for element in annotation.slice[1:]
+                if isinstance(element.slice, cst.Index)
             ):
-                continue
-            references.append(Reference(text=name, anchor=self._anchor(parameter), key=(name,)))
-        return references
+                parameter.resource_marker = True
+            parameter.annotation = ""
+        elif isinstance(annotation, (cst.Name, cst.Attribute)):
+            parameter.annotation = self._qualify_type(annotation) or ""
+        else:
+            parameter.annotation = ""
+        return parameter
 
     def _asset_in(self, input_name: str, value: cst.BaseExpression) -> Reference:
+        value = self._deref(value)
         if not self._is_call_to(value, "AssetIn"):
             return self._unresolvable(value)
-        options = _keywords(value.args, positional=("key",))
+        options, _ = self._options(value.args, positional=("key", "metadata", "key_prefix"))
         anchor = self._anchor(value)
         text = self._code(value)
         if "key" in options and not _is_none(options["key"]):
@@ -489,14 +1188,19 @@ class _ModuleExtractor:
         return Reference(text=text, anchor=anchor, key=(*prefix, input_name))
 
     def _deps(self, expression: cst.BaseExpression) -> list[Reference]:
-        if isinstance(expression, cst.Name) and expression.value in self.constants:
-            expression = self.constants[expression.value]
-        if not isinstance(expression, (cst.List, cst.Tuple)):
+        value = self._deref(expression)
+        if _is_none(value):
+            return []
+        if not isinstance(value, (cst.List, cst.Tuple, cst.Set)):
             return [self._unresolvable(expression)]
         references = []
-        for element in expression.elements:
+        for element in value.elements:
             if isinstance(element, cst.StarredElement):
-                references.append(self._unresolvable(element))
+                inner = self._deref(element.value)
+                if isinstance(inner, (cst.List, cst.Tuple)):
+                    references.extend(self._deps(inner))
+                else:
+                    references.append(self._unresolvable(element))
             else:
                 references.append(self._reference(element.value))
         return references
@@ -504,18 +1208,31 @@ class _ModuleExtractor:
     def _reference(self, expression: cst.BaseExpression) -> Reference:
         """One element of ``deps=[...]``."""
         text = self._code(expression)
+        if isinstance(expression, cst.Name) and self._lookup_value(expression.value) is not None:
+            value = self._deref(expression)
+            if not isinstance(value, (cst.Name, cst.Attribute)):
+                inner = self._reference(value)
+                inner.text, inner.anchor = text, self._anchor(expression)
+                return inner
         if self._is_call_to(expression, "AssetDep"):
-            options = _keywords(expression.args, positional=("asset",))
+            options, _ = self._options(expression.args, positional=("asset",))
             if "asset" not in options:
                 return self._unresolvable(expression)
             inner = self._reference(options["asset"])
             inner.text, inner.anchor = text, self._anchor(expression)
             return inner
-        if self._is_call_to(expression, "AssetSpec"):
-            options = _keywords(expression.args, positional=("key",))
+        if self._is_call_to(expression, "AssetSpec") or self._is_call_to(expression, "SourceAsset"):
+            options, _ = self._options(expression.args, positional=("key",))
             key = self._literal_key(options["key"]) if "key" in options else None
             return Reference(text=text, anchor=self._anchor(expression), key=key)
         if isinstance(expression, (cst.Name, cst.Attribute)):
+            objects = (
+                self._get_objects(expression.value) if isinstance(expression, cst.Name) else ()
+            )
+            if objects and self.scopes:
+                keys = [d.key for d in self.facts.assets if d.obj in objects]
+                if len(keys) == 1 and keys[0] is not None:
+                    return Reference(text=text, anchor=self._anchor(expression), key=keys[0])
             qualified = self._qualify(expression)
             if qualified is not None:
                 module, _, name = qualified.rpartition(".")
@@ -526,9 +1243,386 @@ class _ModuleExtractor:
     def _unresolvable(self, expression: cst.CSTNode) -> Reference:
         return Reference(text=self._code(expression), anchor=self._anchor(expression))
 
-    # --- hidden reads --------------------------------------------------------------------
+    # --- objects, factories, definitions -------------------------------------------------
+
+    def _objects_of(self, expression: cst.BaseExpression) -> tuple[int, ...] | None:
+        """The asset objects an expression evaluates to, or None when it makes none.
+
+        Follows what Dagster's module loader sees: a name holding assets, a list whose
+        elements are all assets, a call of a factory of this module, ``SourceAsset(...)``,
+        ``AssetSpec(...)`` and ``AssetsDefinition.from_graph(...)``.
+        """
+        if isinstance(expression, cst.Name):
+            objects = self._get_objects(expression.value)
+            return objects or None
+        if isinstance(expression, (cst.List, cst.Tuple)):
+            found: list[int] = []
+            for element in expression.elements:
+                inner = self._objects_of(element.value)
+                if inner is None:
+                    return None
+                found.extend(inner)
+            return tuple(found) if found else None
+        if isinstance(expression, cst.ListComp):
+            return self._comprehension(expression)
+        if isinstance(expression, cst.BinaryOperation) and isinstance(expression.operator, cst.Add):
+            left, right = self._objects_of(expression.left), self._objects_of(expression.right)
+            return (left or ()) + (right or ()) if left or right else None
+        if not isinstance(expression, cst.Call):
+            return None
+        callee = expression.func
+        if (
+            isinstance(callee, cst.Name)
+            and callee.value in self.factories
+            and not (self._shadowed(callee.value))
+        ):
+            return self._invoke(self.factories[callee.value], expression)
+        qualified = self._qualify(callee)
+        if qualified in ("dagster.SourceAsset", "dagster.AssetSpec"):
+            obj = self._new_object()
+            if qualified == "dagster.SourceAsset":
+                decl = self._source_asset(expression, obj)
+            else:
+                spec = self._spec(expression, None, None, obj)
+                assert spec is not None
+                decl = spec
+            self._made(decl)
+            return (obj,)
+        if qualified == "dagster.AssetsDefinition.from_graph":
+            obj = self._new_object()
+            for decl in self._from_graph(expression, obj) or []:
+                self._made(decl)
+            return (obj,)
+        return None
+
+    def _shadowed(self, name: str) -> bool:
+        return any(
+            scope.function and (name in scope.values or name in scope.objects)
+            for scope in self.scopes
+        )
+
+    def _made(self, decl: AssetDecl) -> None:
+        self.facts.assets.append(decl)
+        self.made += 1
+
+    def _comprehension(self, expression: cst.ListComp) -> tuple[int, ...] | None:
+        loop = expression.for_in
+        if loop.inner_for_in is not None or loop.ifs:
+            return None
+        items = self._iteration(loop.iter)
+        names = _target_names(loop.target)
+        if items is None or names is None:
+            if self._makes_objects(expression.elt):
+                self._blind(
+                    loop.iter,
+                    f"assets made over {self._code(loop.iter)!r} cannot be seen statically",
+                )
+            return None
+        found: list[int] = []
+        for item in items:
+            values = [item] if len(names) == 1 else _unpack(item, len(names))
+            if values is None:
+                return None
+            scope = _Scope(function=True)
+            scope.values.update(zip(names, values, strict=True))
+            self.scopes.append(scope)
+            try:
+                inner = self._objects_of(expression.elt)
+            finally:
+                self.scopes.pop()
+            if inner is None:
+                return None
+            found.extend(inner)
+        return tuple(found) or None
+
+    def _makes_objects(self, expression: cst.BaseExpression) -> bool:
+        if isinstance(expression, cst.Call):
+            callee = expression.func
+            if isinstance(callee, cst.Name) and callee.value in self.factories:
+                return True
+            return self._qualify(callee) in (
+                "dagster.SourceAsset",
+                "dagster.AssetSpec",
+                "dagster.AssetsDefinition.from_graph",
+            )
+        return False
+
+    def _invoke(self, function: cst.FunctionDef, call: cst.Call) -> tuple[int, ...] | None:
+        """Run a factory of this module on literal arguments: the objects it returns."""
+        depth = sum(scope.function for scope in self.scopes)
+        if depth >= _MAX_FACTORY_DEPTH or self.made > _MAX_MADE:
+            return None
+        scope = _Scope(function=True)
+        signature = function.params
+        parameters = [*signature.posonly_params, *signature.params]
+        index = 0
+        for argument in call.args:
+            if argument.star:
+                self._blind(argument, f"arguments of {self._code(call.func)}() cannot be read")
+                return None
+            if argument.keyword is not None:
+                scope.values[argument.keyword.value] = self._materialize(argument.value)
+            elif index < len(parameters):
+                scope.values[parameters[index].name.value] = self._materialize(argument.value)
+                index += 1
+        for parameter in [*parameters, *signature.kwonly_params]:
+            name = parameter.name.value
+            if name not in scope.values and parameter.default is not None:
+                scope.values[name] = parameter.default
+        made_before = len(self.facts.assets)
+        self.scopes.append(scope)
+        try:
+            result = self._run_body(function.body.body, scope)
+        finally:
+            self.scopes.pop()
+        site = self.site
+        for decl in self.facts.assets[made_before:]:
+            if site is not None and decl.kind in ("asset", "source"):
+                # Where the factory was called: each asset it makes is reported there.
+                decl.anchor = self._anchor(call)
+        return result
+
+    def _run_body(self, body: Sequence[cst.CSTNode], scope: _Scope) -> tuple[int, ...] | None:
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Return):
+                        if small.value is None:
+                            return None
+                        return self._objects_of(small.value)
+                    self._simple_statement(small)
+            elif isinstance(statement, cst.FunctionDef):
+                self._function(statement)
+            elif isinstance(statement, cst.For):
+                items = self._iteration(statement.iter)
+                names = _target_names(statement.target)
+                if items is None or names is None:
+                    if _declares_assets(statement.body, self):
+                        self._blind(
+                            statement.iter,
+                            f"assets made in a loop over {self._code(statement.iter)!r} "
+                            "cannot be seen statically",
+                        )
+                    continue
+                for item in items:
+                    values = [item] if len(names) == 1 else _unpack(item, len(names))
+                    if values is None:
+                        break
+                    scope.values.update(zip(names, values, strict=True))
+                    result = self._run_body(statement.body.body, scope)
+                    if result is not None:
+                        return result
+            elif _declares_assets(statement, self):
+                self._blind(statement, "assets made under a condition cannot be seen statically")
+        return None
+
+    def _remember_call(self, value: cst.BaseExpression) -> None:
+        """A module-level call of another module's function: maybe a factory there."""
+        if self.scopes or not isinstance(value, cst.Call):
+            return
+        qualified = self._qualify(value.func)
+        if qualified is None:
+            return
+        module = qualified.rpartition(".")[0]
+        top = module.split(".")[0]
+        if not module or module == self.module or top in sys.stdlib_module_names:
+            return
+        if top == "dagster" or top == "builtins":
+            return
+        self.facts.calls.append(Call(self._anchor(value), qualified, self._code(value)))
+
+    def _load_expression(self, expression: cst.BaseExpression) -> list[int] | None:
+        """The loads an expression stands for (``load_assets_*`` calls, lists of them,
+        ``Definitions(...)``), or None when it is not about loading at all."""
+        if not _mentions_loading(expression, self):
+            return None
+        return self._loads_of(expression)
+
+    def _loads_of(self, expression: cst.BaseExpression) -> list[int]:
+        if isinstance(expression, (cst.List, cst.Tuple)):
+            found: list[int] = []
+            for element in expression.elements:
+                found.extend(self._loads_of(element.value))
+            return found
+        if isinstance(expression, cst.BinaryOperation) and isinstance(expression.operator, cst.Add):
+            return self._loads_of(expression.left) + self._loads_of(expression.right)
+        if isinstance(expression, (cst.Name, cst.Attribute)):
+            qualified = self._qualify(expression)
+            if isinstance(expression, cst.Name) and expression.value in self.facts.symbols:
+                symbol = self.facts.symbols[expression.value]
+                if symbol.loads:
+                    return list(symbol.loads)
+            if qualified is not None:
+                module, _, name = qualified.rpartition(".")
+                return [self._load(expression, "names", symbols=((module, name),))]
+            return [self._load(expression, "unknown")]
+        if isinstance(expression, cst.Call):
+            qualified = self._qualify(expression.func) or ""
+            module, _, name = qualified.rpartition(".")
+            if module == "dagster" and name in _LOADERS:
+                return [self._loader_call(expression, name)]
+            if qualified in ("dagster.Definitions", "dagster.Definitions.merge"):
+                return self._definitions_loads(expression)
+            objects = self._objects_of(expression)
+            if objects is not None:
+                names = tuple(
+                    (self.module, name) for name, held in self.objects.items() if held == objects
+                )
+                if names:
+                    return [self._load(expression, "names", symbols=names)]
+        return [self._load(expression, "unknown")]
+
+    def _load(
+        self,
+        expression: cst.CSTNode,
+        kind: str,
+        targets: tuple[str, ...] = (),
+        symbols: tuple[tuple[str, str], ...] = (),
+        options: dict[str, cst.BaseExpression] | None = None,
+    ) -> int:
+        load = Load(anchor=self._anchor(expression), kind=kind, targets=targets, symbols=symbols)
+        for option, attribute in (("key_prefix", "key_prefix"), ("source_key_prefix", None)):
+            value = (options or {}).get(option)
+            if value is None:
+                continue
+            prefix = self._literal_prefix(value)
+            if prefix is None:
+                load.kind = "unknown"
+            elif attribute:
+                load.key_prefix = prefix
+            else:
+                load.source_key_prefix = prefix
+        if options and "group_name" in options and not _is_none(options["group_name"]):
+            group = self._literal_string(options["group_name"])
+            if group is None:
+                load.kind = "unknown"
+            load.group = group
+        if options and "include_specs" in options:
+            load.include_specs = self._code(options["include_specs"]) == "True"
+        self.facts.loads.append(load)
+        return len(self.facts.loads) - 1
+
+    def _loader_call(self, call: cst.Call, loader: str) -> int:
+        kind, positional = _LOADERS[loader]
+        options, unread = self._options(call.args, positional)
+        if unread is not None:
+            return self._load(call, "unknown")
+        if kind == "current":
+            return self._load(call, "modules", targets=(self.module,), options=options)
+        argument = options.get(positional[0]) if positional else None
+        if argument is None:
+            return self._load(call, "unknown")
+        targets: list[str] = []
+        if positional[0] == "package_name":
+            name = self._literal_string(argument)
+            if name is None:
+                return self._load(call, "unknown")
+            targets.append(name)
+        elif positional[0] == "modules":
+            modules = self._deref(argument)
+            if not isinstance(modules, (cst.List, cst.Tuple, cst.Set)):
+                return self._load(call, "unknown")
+            for element in modules.elements:
+                qualified = (
+                    self._qualify(element.value)
+                    if isinstance(element.value, (cst.Name, cst.Attribute))
+                    else None
+                )
+                if qualified is None:
+                    return self._load(call, "unknown")
+                targets.append(qualified)
+        else:
+            qualified = (
+                self._qualify(argument) if isinstance(argument, (cst.Name, cst.Attribute)) else None
+            )
+            if qualified is None:
+                return self._load(call, "unknown")
+            targets.append(qualified)
+        return self._load(call, kind, targets=tuple(targets), options=options)
+
+    def _definitions_loads(self, call: cst.Call) -> list[int]:
+        qualified = self._qualify(call.func)
+        if qualified == "dagster.Definitions.merge":
+            found: list[int] = []
+            for argument in call.args:
+                found.extend(self._loads_of(argument.value))
+            return found
+        options, unread = self._options(call.args, positional=("assets",))
+        if unread is not None:
+            return [self._load(call, "unknown")]
+        assets = options.get("assets")
+        if assets is None or _is_none(assets):
+            return []
+        return self._loads_of(assets)
+
+    def _is_definitions(self, expression: cst.BaseExpression) -> bool:
+        if not isinstance(expression, cst.Call):
+            return False
+        qualified = self._qualify(expression.func) or ""
+        module, _, name = qualified.rpartition(".")
+        return qualified in ("dagster.Definitions", "dagster.Definitions.merge") or (
+            module == "dagster" and name in _FUNCTIONS_RETURNING_DEFINITIONS
+        )
+
+    def _add_definitions(self, loads: list[int]) -> None:
+        if self.facts.definitions is None:
+            self.facts.definitions = []
+        self.facts.definitions.extend(loads)
+
+    def _definitions_function(self, function: cst.FunctionDef) -> None:
+        """``@dg.definitions def defs(): return dg.Definitions(...)``."""
+        returned = [
+            small.value
+            for statement in function.body.body
+            if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body
+            if isinstance(small, cst.Return) and small.value is not None
+        ]
+        for value in returned:
+            loads = self._load_expression(value)
+            self._add_definitions(loads if loads is not None else [self._load(value, "unknown")])
+        if not returned:
+            self._add_definitions([self._load(function, "unknown")])
+
+    def _blind(self, node: cst.CSTNode, message: str) -> None:
+        self.facts.blind.append(Note(self._anchor(node), message))
 
     # --- expressions ---------------------------------------------------------------------
+
+    def _lookup_value(self, name: str) -> cst.BaseExpression | None:
+        for scope in reversed(self.scopes):
+            if name in scope.values:
+                return scope.values[name]
+            if name in scope.objects:
+                return None
+        return self.constants.get(name)
+
+    def _deref(self, expression: _AnyValue | None) -> cst.BaseExpression:
+        """A name's constant value (through other names), or the expression itself."""
+        assert expression is not None and not isinstance(expression, tuple)
+        for _ in range(20):
+            if not isinstance(expression, cst.Name):
+                break
+            value = self._lookup_value(expression.value)
+            if value is None or value is expression:
+                break
+            expression = value
+        return expression
+
+    def _materialize(self, expression: cst.BaseExpression) -> cst.BaseExpression:
+        """``expression`` with the names of the current loops and factories replaced by
+        their values, so that it keeps its meaning outside of them."""
+        if not self.scopes:
+            return expression
+        value = self._deref(expression)
+        text = self._literal_string(value)
+        if text is not None:
+            return cst.SimpleString(repr(text))
+        if isinstance(value, (cst.List, cst.Tuple)):
+            parts = self._literal_strings(value)
+            if parts is not None:
+                return cst.List([cst.Element(cst.SimpleString(repr(part))) for part in parts])
+        return value
 
     def _qualify(self, expression: cst.BaseExpression) -> str | None:
         """The dotted name an expression refers to, seen through this module's imports."""
@@ -536,11 +1630,24 @@ class _ModuleExtractor:
             name = expression.value
             if name in self.aliases:
                 return self.aliases[name]
+            if name not in self.local:
+                if self.star_dagster and name in PUBLIC_NAMES:
+                    return f"dagster.{name}"
+                if name in _BUILTINS:
+                    return f"builtins.{name}"
             return f"{self.module}.{name}"
         if isinstance(expression, cst.Attribute):
             base = self._qualify(expression.value)
             return f"{base}.{expression.attr.value}" if base is not None else None
         return None
+
+    def _qualify_type(self, expression: cst.BaseExpression) -> str | None:
+        """Like ``_qualify``, through module-level aliases (``Ctx = dg.AssetExecutionContext``)."""
+        if isinstance(expression, cst.Name):
+            value = self._lookup_value(expression.value)
+            if isinstance(value, (cst.Name, cst.Attribute)) and value is not expression:
+                return self._qualify(value)
+        return self._qualify(expression)
 
     def _is_call_to(self, expression: cst.BaseExpression, dagster_name: str) -> TypeGuard[cst.Call]:
         return (
@@ -548,25 +1655,57 @@ class _ModuleExtractor:
             and self._qualify(expression.func) == f"dagster.{dagster_name}"
         )
 
-    def _literal_string(self, expression: cst.BaseExpression | None) -> str | None:
-        if isinstance(expression, cst.Name) and expression.value in self.constants:
-            expression = self.constants[expression.value]
+    def _literal_string(self, expression: _AnyValue | None) -> str | None:
+        if expression is None or isinstance(expression, tuple):
+            return None
+        expression = self._deref(expression)
         if isinstance(expression, cst.SimpleString):
             value = expression.evaluated_value
             return value if isinstance(value, str) else None
         if isinstance(expression, cst.ConcatenatedString):
             return _concatenated(expression)
+        if isinstance(expression, cst.FormattedString):
+            return self._formatted(expression)
+        if isinstance(expression, cst.BinaryOperation) and isinstance(expression.operator, cst.Add):
+            left, right = (
+                self._literal_string(expression.left),
+                self._literal_string(expression.right),
+            )
+            return left + right if left is not None and right is not None else None
         return None
 
+    def _formatted(self, expression: cst.FormattedString) -> str | None:
+        """An f-string over literal values: ``f"bronze_{name}"`` inside a loop or factory."""
+        parts: list[str] = []
+        for part in expression.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value)
+                continue
+            if not isinstance(part, cst.FormattedStringExpression):
+                return None
+            if part.conversion is not None or part.format_spec is not None:
+                return None
+            value = self._literal_string(part.expression)
+            if value is None:
+                return None
+            parts.append(value)
+        text = "".join(parts)
+        if "{{" in text or "}}" in text:
+            return None
+        return text
+
     def _literal_strings(self, expression: cst.BaseExpression) -> tuple[str, ...] | None:
-        if isinstance(expression, cst.Name) and expression.value in self.constants:
-            expression = self.constants[expression.value]
+        expression = self._deref(expression)
         if not isinstance(expression, (cst.List, cst.Tuple)):
             return None
-        parts = []
+        parts: list[str] = []
         for element in expression.elements:
             if isinstance(element, cst.StarredElement):
-                return None
+                inner = self._literal_strings(element.value)
+                if inner is None:
+                    return None
+                parts.extend(inner)
+                continue
             part = self._literal_string(element.value)
             if part is None:
                 return None
@@ -575,8 +1714,7 @@ class _ModuleExtractor:
 
     def _literal_key(self, expression: cst.BaseExpression) -> Key | None:
         """A key written as Dagster coerces it: "a" -> (a,), ["a", "b"], AssetKey(...)."""
-        if isinstance(expression, cst.Name) and expression.value in self.constants:
-            expression = self.constants[expression.value]
+        expression = self._deref(expression)
         single = self._literal_string(expression)
         if single is not None:
             return (single,)
@@ -600,13 +1738,118 @@ class _ModuleExtractor:
             return (single,)
         return self._literal_strings(expression)
 
+    def _dict_options(self, value: cst.Dict) -> tuple[tuple[str, str | None], ...]:
+        found: list[tuple[str, str | None]] = []
+        for entry in value.elements:
+            if not isinstance(entry, cst.DictElement):
+                found.append(("**", None))
+                continue
+            key = self._literal_string(entry.key)
+            found.append((key if key is not None else "?", self._literal_string(entry.value)))
+        return tuple(found)
+
     def _anchor(self, node: cst.CSTNode) -> int:
-        self.anchors.append(node)
+        self.anchors.append((node, self.site))
         return len(self.anchors) - 1
 
     def _code(self, node: cst.CSTNode) -> str:
         code = self.tree.code_for_node(node) if self.tree is not None else ""
         return " ".join(code.split())
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _declares_assets(
+    node: cst.CSTNode | Sequence[cst.CSTNode], extractor: _ModuleExtractor
+) -> bool:
+    """Whether code (a function body, a loop) declares assets somewhere inside."""
+    nodes = node if isinstance(node, Sequence) else [node]
+    finder = _AssetFinder(extractor)
+    for each in nodes:
+        each.visit(finder)
+        if finder.found:
+            return True
+    return False
+
+
+class _AssetFinder(cst.CSTVisitor):
+    def __init__(self, extractor: _ModuleExtractor) -> None:
+        self.extractor = extractor
+        self.found = False
+
+    def visit_Decorator(self, node: cst.Decorator) -> bool:
+        kind, _ = self.extractor._decorator_kind(node.decorator)
+        if kind in _ASSET_KINDS:
+            self.found = True
+        return not self.found
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        kind, _ = self.extractor._decorator_kind(node.func)
+        if kind in _ASSET_KINDS or self.extractor._makes_objects(node):
+            self.found = True
+        return not self.found
+
+
+def _mentions_loading(expression: cst.BaseExpression, extractor: _ModuleExtractor) -> bool:
+    finder = _LoadFinder(extractor)
+    expression.visit(finder)
+    return finder.found
+
+
+class _LoadFinder(cst.CSTVisitor):
+    def __init__(self, extractor: _ModuleExtractor) -> None:
+        self.extractor = extractor
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        qualified = self.extractor._qualify(node.func) or ""
+        module, _, name = qualified.rpartition(".")
+        if module == "dagster" and (name in _LOADERS or name == "Definitions"):
+            self.found = True
+        if qualified == "dagster.Definitions.merge":
+            self.found = True
+        return not self.found
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        symbol = self.extractor.facts.symbols.get(node.value)
+        if symbol is not None and symbol.loads:
+            self.found = True
+        return False
+
+
+def _target_names(target: cst.BaseExpression) -> list[str] | None:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names = []
+        for element in target.elements:
+            if not isinstance(element.value, cst.Name):
+                return None
+            names.append(element.value.value)
+        return names
+    return None
+
+
+def _unpack(item: cst.BaseExpression, count: int) -> list[cst.BaseExpression] | None:
+    if isinstance(item, (cst.Tuple, cst.List)) and len(item.elements) == count:
+        if any(isinstance(element, cst.StarredElement) for element in item.elements):
+            return None
+        return [element.value for element in item.elements]
+    return None
+
+
+def _declared(parameters: list[Parameter]) -> list[Parameter]:
+    """The parameters, with the inputs marked as declared elsewhere (no upstream of their
+    own, but still checked for what Dagster refuses)."""
+    return [
+        replace(parameter, role="declared") if parameter.role in ("input", "ins") else parameter
+        for parameter in parameters
+    ]
+
+
+def _positional_parameters(function: cst.FunctionDef) -> list[cst.Param]:
+    return [*function.params.posonly_params, *function.params.params]
 
 
 def _keywords(
@@ -624,19 +1867,6 @@ def _keywords(
             options[positional[index]] = argument.value
             index += 1
     return options
-
-
-def _parameters(parameters: cst.Parameters) -> Iterator[cst.Param]:
-    """The parameters Dagster can read as asset inputs.
-
-    Dagster maps only positional-or-keyword parameters to upstream assets (keyword-only
-    and positional-only ones are not asset inputs), and takes a first parameter named
-    like the context (``context``, ``_context``, ``context_``, ``_``) for the context.
-    """
-    inputs = list(parameters.params)
-    if not parameters.posonly_params and inputs and inputs[0].name.value in _CONTEXT_NAMES:
-        inputs = inputs[1:]
-    yield from inputs
 
 
 def _concatenated(expression: cst.ConcatenatedString) -> str | None:

@@ -11,7 +11,7 @@ take many forms, are read with libcst (``extract``).
 import ast
 import warnings
 
-from polster_lint.domain.model import ModuleFacts, Position, TableRead
+from polster_lint.domain.model import ModuleFacts, Position, Symbol, TableRead
 from polster_lint.parsing.imports import import_base, package_of
 from polster_lint.parsing.noqa import noqa_codes
 
@@ -78,9 +78,10 @@ def _extract_reads(
     if tree is None:
         facts.syntax_error = error
         return facts, []
+    package = package_of(module, is_package)
+    _top_level_symbols(tree, facts, package)
     if b"read_table" not in source:
         return facts, []
-    package = package_of(module, is_package)
     imports: list[ast.Import | ast.ImportFrom] = []
     calls: list[ast.Call] = []
     for node in ast.walk(tree):  # one walk: imports (anywhere) and every call
@@ -106,6 +107,65 @@ def _extract_reads(
     return facts, positions
 
 
+def _top_level_symbols(tree: ast.Module, facts: ModuleFacts, package: str) -> None:
+    """What asset modules may import from a core module: classes (a resource defined in
+    core), dict constants (shared decorator options), and the names it imports."""
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    facts.symbols[alias.asname] = Symbol(target=(alias.name, None))
+                else:
+                    top = alias.name.split(".")[0]
+                    facts.symbols[top] = Symbol(target=(top, None))
+        elif isinstance(node, ast.ImportFrom):
+            base = import_base(package, node.level, node.module)
+            if base is None:
+                continue
+            for alias in node.names:
+                if alias.name != "*":
+                    facts.symbols[alias.asname or alias.name] = Symbol(target=(base, alias.name))
+        elif isinstance(node, ast.ClassDef):
+            facts.symbols[node.name] = Symbol(
+                bases=tuple(_base(base, facts) for base in node.bases)
+            )
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                facts.symbols.pop(target.id, None)
+                if isinstance(node.value, ast.Dict):
+                    facts.symbols[target.id] = Symbol(options=_options(node.value))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            facts.symbols.pop(node.name, None)
+
+
+def _base(node: ast.expr, facts: ModuleFacts) -> str:
+    """A base class as a dotted name, through the imports seen so far."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return "?"
+    symbol = facts.symbols.get(node.id)
+    if symbol is not None and symbol.target is not None:
+        module, attribute = symbol.target
+        head = f"{module}.{attribute}" if attribute else module
+    else:
+        head = f"{facts.module}.{node.id}"
+    return ".".join([head, *reversed(parts)])
+
+
+def _options(node: ast.Dict) -> tuple[tuple[str, str | None], ...]:
+    found: list[tuple[str, str | None]] = []
+    for key, value in zip(node.keys, node.values, strict=True):
+        name = _string(key) if key is not None else "**"
+        found.append((name if name is not None else "?", _string(value)))
+    return tuple(found)
+
+
 def _parse(source: bytes) -> ast.Module:
     with warnings.catch_warnings():  # invalid escape sequences and the like: not ours
         warnings.simplefilter("ignore")
@@ -115,6 +175,7 @@ def _parse(source: bytes) -> ast.Module:
 def _aliases(imports: list[ast.Import | ast.ImportFrom], package: str) -> dict[str, str]:
     """Local name -> dotted name, from the module's imports."""
     aliases: dict[str, str] = {}
+    star_read_table = False
     for node in imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -131,6 +192,12 @@ def _aliases(imports: list[ast.Import | ast.ImportFrom], package: str) -> dict[s
             if alias.name != "*":
                 qualified = f"{base}.{alias.name}" if base else alias.name
                 aliases[alias.asname or alias.name] = qualified
+            elif f"{base}.read_table" == READ_TABLE:
+                # from core.storage import *: read_table is the storage call, unless the
+                # module binds the name itself.
+                star_read_table = True
+    if star_read_table:
+        aliases.setdefault("read_table", READ_TABLE)
     return aliases
 
 
