@@ -15,7 +15,7 @@ from pathlib import Path
 
 from polster_lint.adapters.cache import FactsCache, Signature, content_hash
 from polster_lint.adapters.project import UnreadableFile, discover, read_module, support_files
-from polster_lint.adapters.runtime import compare, runtime_graph
+from polster_lint.adapters.runtime import runtime_differences
 from polster_lint.domain.checks import check_all
 from polster_lint.domain.config import BYTES_PER_TOKEN, MAX_FILE_SIZE_RANGE, LintConfig
 from polster_lint.domain.graph import AssetGraph, build_graph, referenced_modules
@@ -72,7 +72,7 @@ def lint_project(
     graph = build_graph(modules, config.definitions_module)
     violations = check_all(graph, modules, config)
     if check_runtime:
-        violations += _runtime_differences(root, config, graph)
+        violations += runtime_differences(root, config, graph, files)
     if only is not None:
         # realpath, not Path.resolve: that raises on a symbolic link loop.
         violations = [v for v in violations if Path(os.path.realpath(v.file.path)) in only]
@@ -81,18 +81,6 @@ def lint_project(
         cache.keep_only({file.relative for file in files})
         cache.save()
     return LintResult(findings=findings, graph=graph, modules=modules)
-
-
-def _runtime_differences(root: Path, config: LintConfig, graph: AssetGraph) -> list[Violation]:
-    assets, edges = runtime_graph(root, config.source_root, config.definitions_module)
-    relative = Path(config.source_root, *config.definitions_module.split(".")).with_suffix(".py")
-    definitions = SourceFile(
-        path=root / relative,
-        relative=relative.as_posix(),
-        module=config.definitions_module,
-        is_package=False,
-    )
-    return compare(graph, assets, edges, definitions)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ followed only inside the project, and each folder is walked once, so link loops 
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import BinaryIO
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, NamedTuple
 
 from polster_lint.domain.config import LintConfig, size_text
 from polster_lint.domain.layout import source_file, support_file
@@ -37,28 +38,78 @@ def current_dir() -> Path:
 
 
 def find_project_root(start: Path) -> Path:
-    """The nearest folder at or above ``start`` that holds a Polster project."""
+    """The nearest folder at or above ``start`` that holds a project to lint: a generated
+    Polster project (its answers file, or ``src/orchestration`` beside a
+    ``pyproject.toml``), or any project whose ``pyproject.toml`` has a
+    ``[tool.polster.lint]`` table (another Dagster project, configured for the linter)."""
     start = start.resolve()
     for folder in [start, *start.parents] if start.is_dir() else start.parents:
-        if (folder / ANSWERS_FILE).is_file() or (
-            (folder / "pyproject.toml").is_file() and (folder / "src" / "orchestration").is_dir()
+        pyproject = folder / "pyproject.toml"
+        if (folder / ANSWERS_FILE).is_file():
+            return folder
+        if pyproject.is_file() and (
+            (folder / "src" / "orchestration").is_dir() or _configures_the_linter(pyproject)
         ):
             return folder
-    raise ProjectError(f"{start} is not inside a Polster project (no {ANSWERS_FILE} found)")
+    raise ProjectError(
+        f"{start} is not inside a Polster project (no {ANSWERS_FILE}, and no pyproject.toml "
+        "with a [tool.polster.lint] table)"
+    )
+
+
+_LINT_TABLE = re.compile(
+    rb"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*polster[ \t]*\.[ \t]*lint[ \t]*\]", re.M
+)
+_POLSTER_TABLE = re.compile(rb"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*polster[ \t]*\]", re.M)
+
+
+def _configures_the_linter(pyproject: Path) -> bool:
+    """Whether a ``pyproject.toml`` has ``[tool.polster.lint]`` (or ``[tool.polster]``,
+    whose ``lint`` key may hold the table), without parsing it: a file that does not
+    parse is reported by the configuration reader, with the reason."""
+    try:
+        text = read_module(pyproject, pyproject.parent, 4 * 1024 * 1024)
+    except UnreadableFile:
+        return False
+    return bool(_LINT_TABLE.search(text) or _POLSTER_TABLE.search(text))
+
+
+class ListedFile(NamedTuple):
+    """A file the linter reads, as discovery found it: cheap to make by the ten thousand.
+
+    ``relative`` is its project-relative POSIX path, ``path`` where it is (the root joined
+    with ``relative``), ``signature`` its size and modification time in nanoseconds when it
+    is a plain regular file (not a link), else None.
+    """
+
+    relative: str
+    path: str
+    signature: tuple[int, int] | None
+
+
+def list_files(root: Path, config: LintConfig) -> list[ListedFile]:
+    """Every ``.py`` file under the assets and core folders (and the links the linter does
+    not follow, so that they are reported), in a stable order, with its stat signature."""
+    base = _root_text(root)
+    files: list[ListedFile] = []
+    for folder in (config.assets_dir, config.core_dir):
+        files += _python_files(_joined(base, _posix_folder(folder)), root)
+    return files
 
 
 def discover(root: Path, config: LintConfig) -> list[SourceFile]:
     """Every asset and core module of the project, then the definitions module, in a
     stable order."""
-    files: list[SourceFile] = []
-    for folder in (config.assets_dir, config.core_dir):
-        for path in _python_files(root / folder, root):
-            found = source_file(path.relative_to(root).as_posix(), config, path)
-            if found is not None:
-                files.append(found)
-    known = {file.relative for file in files}
-    files += support_files(root, config, known, [config.definitions_module])
-    return files
+    listed = list_files(root, config)
+    known = {file.relative for file in listed}
+    listed += find_support(root, config, known, [config.definitions_module])[0]
+    return [classify(file, config) for file in listed]
+
+
+def classify(file: ListedFile, config: LintConfig) -> SourceFile:
+    """What ``file``'s place says about it: an asset or core module, else a support one."""
+    path = Path(file.path)
+    return source_file(file.relative, config, path) or support_file(file.relative, config, path)
 
 
 MAX_SUPPORT_FILES = 1000
@@ -68,61 +119,103 @@ MAX_SUPPORT_FILES = 1000
 def support_files(
     root: Path, config: LintConfig, known: set[str], modules: Iterable[str]
 ) -> list[SourceFile]:
+    """The files of ``modules`` (see :func:`find_support`), classified."""
+    return [classify(file, config) for file in find_support(root, config, known, modules)[0]]
+
+
+def find_support(
+    root: Path, config: LintConfig, known: set[str], modules: Iterable[str]
+) -> tuple[list[ListedFile], list[str]]:
     """The files of ``modules`` (dotted names; ``package.*`` for every module of a
-    package) under the source root that are not in ``known`` yet; ``known`` grows.
+    package) under the source root that are not in ``known`` yet (``known`` grows), and
+    the names that had to be looked for on disk (the others name a known file).
 
     Names that are no module of the project (``dagster``, ``pandas.DataFrame``) have no
-    file and are skipped; so is anything outside the project.
+    file and are skipped; so is anything outside the project. Looking the same names up
+    again finds the same files as long as the disk has not changed, which is how a warm
+    run knows that the support modules are still the same ones.
     """
-    source_root = root / config.source_root
+    base = _root_text(root)
+    source_root = _posix_folder(config.source_root)
     inside = _containment(root)
-    found: list[SourceFile] = []
+    found: list[ListedFile] = []
+    probed: list[str] = []
 
-    def add(path: Path) -> None:
-        relative = path.relative_to(root).as_posix()
-        if relative in known or len(found) >= MAX_SUPPORT_FILES:
+    def add(file: ListedFile) -> None:
+        if file.relative in known or len(found) >= MAX_SUPPORT_FILES:
             return
-        known.add(relative)
-        classified = source_file(relative, config, path)
-        found.append(classified or support_file(relative, config, path))
+        known.add(file.relative)
+        found.append(file)
 
     for module in sorted(set(modules)):
         package = module.endswith(".*")
         parts = module.removesuffix(".*").split(".")
         if not all(part.isidentifier() for part in parts):
             continue
-        base = source_root.joinpath(*parts)
-        prefix = "/".join([config.source_root, *parts]) if config.source_root else "/".join(parts)
+        prefix = "/".join([source_root, *parts]) if source_root else "/".join(parts)
         if package:
-            if base.is_dir() and inside(os.path.realpath(base)):
-                for path in _python_files(base, root):
-                    add(path)
+            probed.append(module)
+            folder = _joined(base, prefix)
+            if os.path.isdir(folder) and inside(os.path.realpath(folder)):
+                for file in _python_files(folder, root):
+                    add(file)
             continue
-        for candidate, relative in (
-            (base.with_name(parts[-1] + ".py"), prefix + ".py"),
-            (base / "__init__.py", prefix + "/__init__.py"),
-        ):
+        looked = False
+        for relative in (prefix + ".py", prefix + "/__init__.py"):
             if relative in known:
                 break
-            if candidate.is_file() and inside(os.path.realpath(candidate)):
-                add(candidate)
+            looked = True
+            candidate = _joined(base, relative)
+            if os.path.isfile(candidate) and inside(os.path.realpath(candidate)):
+                add(ListedFile(relative, candidate, _signature(candidate)))
                 break
-    return found
+        if looked:
+            probed.append(module)
+    return found, probed
 
 
-def _python_files(folder: Path, root: Path) -> list[Path]:
+def _root_text(root: Path) -> str:
+    return os.fspath(root)
+
+
+def _joined(base: str, relative: str) -> str:
+    if not relative:
+        return base
+    return base + relative if base.endswith("/") else base + "/" + relative
+
+
+def _posix_folder(folder: str) -> str:
+    """A configured folder as the relative paths of its files start ("" for the root)."""
+    return "/".join(PurePosixPath(folder).parts)
+
+
+def _signature(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns) if stat.S_ISREG(status.st_mode) else None
+
+
+def _python_files(folder: str, root: Path) -> list[ListedFile]:
     """The ``.py`` files below ``folder``, plus the links the linter will not follow.
 
     A link to a folder elsewhere in the project is walked like a real folder (Dagster's
     package loader follows such links too), once. A link to a folder of this tree is not:
     its files are read where they are, and a link back up the tree cannot loop. A link
     that leaves the project is listed, so that ``read_module`` reports it.
+
+    Paths are strings all the way (``pathlib`` costs more than the walk itself at tens of
+    thousands of files), and the status of each file comes from the folder scan.
     """
+    base = _root_text(root)
+    cut = len(base) if base.endswith("/") else len(base) + 1
     inside = _containment(root)
-    found: list[Path] = []
+    found: list[ListedFile] = []
     if os.path.lexists(folder) and not inside(os.path.realpath(folder)):
-        return [folder]  # the folder itself is a link out of the project: reported
-    in_tree = _containment(folder)
+        # The folder itself is a link out of the project: reported.
+        return [ListedFile(folder[cut:], folder, None)]
+    in_tree = _containment(Path(folder))
     visited: set[str] = set()
     pending = [folder]
     while pending:
@@ -133,36 +226,49 @@ def _python_files(folder: Path, root: Path) -> list[Path]:
         visited.add(real)
         try:
             with os.scandir(directory) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
+                entries = sorted(scan, key=_name)
         except OSError:
             continue  # a folder that is gone or closed to us holds no module we could read
-        subfolders: list[Path] = []
+        subfolders: list[str] = []
         for entry in entries:
-            path = Path(entry.path)
+            name = entry.name
             try:
                 is_link = entry.is_symlink()
                 is_folder = entry.is_dir()  # follows a link
             except OSError:
                 is_link, is_folder = True, False
-            if is_folder and entry.name in _SKIPPED_FOLDERS:
+            if is_folder and name in _SKIPPED_FOLDERS:
                 continue
+            path = entry.path
             if is_link:
                 target = os.path.realpath(path)
                 if not inside(target):
-                    if is_folder or entry.name.endswith(".py"):
-                        found.append(path)  # reported, not followed
+                    if is_folder or name.endswith(".py"):
+                        found.append(ListedFile(path[cut:], path, None))  # reported
                     continue
                 if is_folder and in_tree(target):
                     continue  # its files are read where they are
             if is_folder:
                 subfolders.append(path)
-            elif entry.name.endswith(".py"):
-                found.append(path)
+            elif name.endswith(".py"):
+                signature = None
+                if not is_link:
+                    try:
+                        status = entry.stat(follow_symlinks=False)
+                        if stat.S_ISREG(status.st_mode):
+                            signature = (status.st_size, status.st_mtime_ns)
+                    except OSError:
+                        pass
+                found.append(ListedFile(path[cut:], path, signature))
         pending.extend(reversed(subfolders))
     return found
 
 
-def _containment(root: Path) -> Callable[[str], bool]:
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _containment(root: Path | str) -> Callable[[str], bool]:
     real_root = os.path.realpath(root)
     prefix = real_root.rstrip(os.sep) + os.sep
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from polster_lint.domain.config import LintConfig
 from polster_lint.domain.graph import AssetGraph
 from polster_lint.domain.model import Key, SourceFile, key_string
 from polster_lint.domain.violation import Violation
@@ -18,38 +19,51 @@ from polster_lint.errors import PolsterError
 
 _TIMEOUT_SECONDS = 300
 
-# Runs inside the project's environment; prints the graph Dagster resolved, as JSON.
+# Runs inside the project's environment; prints the graph Dagster resolved, as JSON: the
+# assets the project materialises, the other nodes (external inputs: source assets, specs,
+# the stubs Dagster makes for unknown upstream keys) and every edge.
 _PROBE = """
 import importlib, json, sys
 sys.path.insert(0, sys.argv[1])
+
+def say(**answer):
+    print(json.dumps(answer))
+    sys.exit(0)
+
 try:
     import dagster as dg
 except ImportError:
-    print(json.dumps({"error": "dagster is not installed in this environment"}))
-    sys.exit(0)
+    say(error="dagster is not installed in this environment", kind="missing")
+version = getattr(dg, "__version__", "?")
+if not all(hasattr(dg.Definitions, name) for name in ("resolve_asset_graph",)):
+    say(error=f"Dagster {version} is too old for --check-runtime", kind="old", version=version)
 try:
     module = importlib.import_module(sys.argv[2])
     found = [v for v in vars(module).values() if isinstance(v, dg.Definitions)]
     if not found:
         raise LookupError(f"no Definitions object in {sys.argv[2]}")
-    specs = found[0].resolve_all_asset_specs()
+    graph = found[0].resolve_asset_graph()
+    nodes = [graph.get(key) for key in graph.get_all_asset_keys()]
 except Exception as error:
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    print(json.dumps({"error": f"{type(error).__name__}: {message}"}))
-    sys.exit(0)
-edges = [[list(d.asset_key.path), list(s.key.path)] for s in specs for d in s.deps]
-print(json.dumps({"assets": [list(spec.key.path) for spec in specs], "edges": edges}))
+    say(error=f"{type(error).__name__}: {message}", kind="load")
+say(
+    assets=[list(node.key.path) for node in nodes if node.is_materializable],
+    external=[list(node.key.path) for node in nodes if not node.is_materializable],
+    edges=[[list(up.path), list(node.key.path)] for node in nodes for up in node.parent_keys],
+)
 """
 
 
 class RuntimeCheckError(PolsterError):
-    """Dagster's graph could not be obtained; the message says why."""
+    """Dagster's graph could not be obtained; the message says why (one line)."""
 
 
 def runtime_graph(
     root: Path, source_root: str, module: str
 ) -> tuple[set[Key], set[tuple[Key, Key]]]:
-    """The asset keys and edges of the project's definitions, as Dagster resolves them."""
+    """The assets the project's definitions materialise and every edge, as Dagster
+    resolves them; :class:`RuntimeCheckError` when Dagster cannot give them."""
     try:
         completed = subprocess.run(
             [sys.executable, "-c", _PROBE, str(root / source_root), module],
@@ -68,10 +82,54 @@ def runtime_graph(
             f"loading {module} failed (exit status {completed.returncode})"
         ) from None
     if "error" in result:
-        raise RuntimeCheckError(f"cannot load {module}: {result['error']}")
+        if result.get("kind") in ("old", "missing"):
+            raise RuntimeCheckError(
+                f"{result['error']}: --check-runtime needs the Dagster the project runs on "
+                "(1.13 for a generated project)"
+            )
+        raise RuntimeCheckError(f"Dagster cannot load {module}: {result['error']}")
     assets = {tuple(key) for key in result["assets"]}
     edges = {(tuple(up), tuple(down)) for up, down in result["edges"]}
     return assets, edges
+
+
+def runtime_differences(
+    root: Path, config: LintConfig, graph: AssetGraph, files: list[SourceFile]
+) -> list[Violation]:
+    """POL011 for every difference with Dagster's own graph; when Dagster's graph cannot
+    be had, one POL011 saying why (the static findings stand)."""
+    definitions = definitions_file(root, config, files)
+    try:
+        assets, edges = runtime_graph(root, config.source_root, config.definitions_module)
+    except RuntimeCheckError as error:
+        return [
+            Violation(
+                definitions,
+                None,
+                "POL011",
+                f"--check-runtime compared nothing: {error}",
+                line=1,
+                column=1,
+            )
+        ]
+    return compare(graph, assets, edges, definitions)
+
+
+def definitions_file(root: Path, config: LintConfig, files: list[SourceFile]) -> SourceFile:
+    """The file of the definitions module: the one read, else the one that exists
+    (``definitions.py`` or ``definitions/__init__.py``), else where it would be."""
+    for file in files:
+        if file.module == config.definitions_module and file.is_support:
+            return file
+    base = Path(config.source_root, *config.definitions_module.split("."))
+    candidates = [base.with_name(base.name + ".py"), base / "__init__.py"]
+    relative = next((c for c in candidates if (root / c).is_file()), candidates[0])
+    return SourceFile(
+        path=root / relative,
+        relative=relative.as_posix(),
+        module=config.definitions_module,
+        is_package=relative.name == "__init__.py",
+    )
 
 
 def compare(

@@ -345,7 +345,7 @@ def _plan(project: _Project, definitions_module: str | None, graph: AssetGraph) 
     """What the definitions load, as batches of objects with their transforms."""
     facts = project.facts.get(definitions_module) if definitions_module else None
     if facts is None or facts.definitions is None:
-        if facts is not None:
+        if facts is not None and facts.syntax_error is None:
             graph.blind.append(
                 Remark(
                     project.files[facts.module],
