@@ -36,6 +36,7 @@ def _make(
     layer: str | None = None,
     is_asset_module: bool = False,
     owner: tuple[str, ...] | None = None,
+    is_support: bool = False,
 ) -> SourceFile:
     source_root = PurePosixPath(config.source_root)
     base = pure.relative_to(source_root) if pure.is_relative_to(source_root) else pure
@@ -51,4 +52,11 @@ def _make(
         layer=layer,
         is_asset_module=is_asset_module,
         owner=owner,
+        is_support=is_support,
     )
+
+
+def support_file(relative: str, config: LintConfig, path: Path | None = None) -> SourceFile:
+    """A module outside the asset and core folders that the linter reads for what it says
+    about the assets (the definitions module, a module asset modules import from)."""
+    return _make(PurePosixPath(relative), config, path, is_support=True)
