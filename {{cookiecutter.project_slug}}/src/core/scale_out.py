@@ -13,6 +13,7 @@ Nothing here imports Dagster: ``run_polster.py`` checks the servers before it st
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from core.paths import DAGSTER_HOME
@@ -171,14 +172,23 @@ def _redis_problem(name: str, url: str) -> str | None:
     )
     try:
         client.ping()
+    except redis.AuthenticationError:
+        cause = f"authentication refused: check the password in {name}"
+    except redis.ResponseError as error:  # NOAUTH and the like: the server wants a password
+        cause = f"the server refused the connection ({_redis_cause(error)}): check {name}"
     except redis.RedisError as error:
-        cause = " ".join(str(error).split()) or type(error).__name__
-        if isinstance(error, redis.AuthenticationError) or "NOAUTH" in cause:
-            cause = f"authentication failed ({cause}): check the password in {name}"
-        return f"cannot use the Celery broker of {name} ({display_url(url)}): {cause}"
+        cause = _redis_cause(error)
+    else:
+        return None
     finally:
         client.close()
-    return None
+    return f"cannot use the Celery broker of {name} ({display_url(url)}): {cause}"
+
+
+def _redis_cause(error: Exception) -> str:
+    """redis-py's message on one line, cut short: "Error 111 connecting to ... refused."."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def worker_command(queue: str | None = None) -> str:
@@ -195,3 +205,28 @@ def require_celery(settings: ScaleOutSettings) -> CelerySettings:
             "(see .env.example): workers take their steps from that broker"
         )
     return settings.celery
+
+
+def main() -> int:
+    """``python -m core.scale_out``: write the instance configuration and print its folder.
+
+    For deployments that start Dagster's own commands (``dagster-webserver``,
+    ``dagster-daemon``) rather than ``run_polster.py``: point ``DAGSTER_HOME`` at the
+    printed folder and give those processes the password in ``PGPASSWORD``.
+    """
+    from core.settings import load_scale_out_settings
+
+    try:
+        settings = load_scale_out_settings()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if settings.postgres is None:
+        print("error: DAGSTER_POSTGRES_URL is not set (see .env.example)", file=sys.stderr)
+        return 2
+    print(write_instance_yaml(settings).parent)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
