@@ -46,6 +46,32 @@ GIT_IDENTITY = {
 }
 
 
+def copy_template(destination: Path) -> Path:
+    """Polster's template (without the rest of this repository) in ``destination``."""
+    destination.mkdir(parents=True)
+    for part in TEMPLATE_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, destination / part, ignore=ignore)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def bake_from(template: Path, output: Path, **options) -> Path:
+    """Generate a project from ``template`` with plain cookiecutter."""
+    config = {
+        "replay_dir": str(output / ".replay"),
+        "cookiecutters_dir": str(output / ".cookiecutters"),
+    }
+    made = cookiecutter(
+        str(template), no_input=True, output_dir=str(output), default_config=config, **options
+    )
+    shutil.rmtree(output / ".replay", ignore_errors=True)
+    return Path(made)
+
+
 def git(folder: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", *args], cwd=folder, capture_output=True, text=True, check=True, timeout=120
@@ -95,29 +121,10 @@ def isolated(tmp_path_factory):
 def world(tmp_path_factory, isolated):
     """The template repository at commit 2, and a project made and grown at commit 1."""
     root = tmp_path_factory.mktemp("world")
-    template = root / "template"
-    template.mkdir()
-    for part in TEMPLATE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, template / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, template / part)
+    template = copy_template(root / "template")
     git(template, "init", "-q", "-b", "main")
     first = commit_all(template, "template, version 1")
-
-    out = root / "made"
-    project = Path(
-        cookiecutter(
-            str(template),
-            no_input=True,
-            output_dir=str(out),
-            default_config={
-                "replay_dir": str(root / "replay"),
-                "cookiecutters_dir": str(root / "cookiecutters"),
-            },
-        )
-    )
+    project = bake_from(template, root / "made")
     recorded = json.loads((project / ".polster-answers.json").read_text())["polster"]
     assert recorded["template"] == {
         "kind": "git",
@@ -131,6 +138,16 @@ def world(tmp_path_factory, isolated):
         ["add-asset", "--layer", "bronze", "--name", "customers", "--project-dir", str(project)]
     )
     assert added == 0
+    recorded = json.loads((project / ".polster-answers.json").read_text())["polster"]
+    assert recorded["assets"] == [
+        {
+            "layer": "bronze",
+            "asset_name": "customers",
+            "deps": "",
+            "_description": "",
+            "_allow_same_layer": False,
+        }
+    ]
     commit_all(project, "an asset")
 
     slug = template / SLUG
@@ -254,6 +271,43 @@ def test_added_assets_survive_and_follow_the_asset_template(project, capsys):
     assert f"updated  {files[0]}" in out
     status, out, err = polster(capsys, "list-assets", "--project-dir", str(project))
     assert status == 0 and "bronze/customers" in out
+
+
+def test_a_removed_asset_leaves_the_record_and_does_not_come_back(project, capsys):
+    status, _, err = polster(
+        capsys, "remove-asset", "customers", "--layer", "bronze", "--project-dir", str(project)
+    )
+    assert status == 0, err
+    assert json.loads((project / ".polster-answers.json").read_text())["polster"]["assets"] == []
+    commit_all(project, "no customers")
+    status, out, err = update(capsys, project)
+    assert status == 0, out + err
+    assert not (project / ASSET_CORE_FILE).exists() and "customers" not in out
+
+
+def test_a_git_url_and_a_template_in_a_subfolder(tmp_path, world, capsys):
+    repository = tmp_path / "templates"
+    copy_template(repository / "polster")
+    (repository / "README.md").write_text("Our templates.\n")
+    git(repository, "init", "-q", "-b", "main")
+    first = commit_all(repository, "version 1")
+    project = bake_from(repository, tmp_path / "made", directory="polster")
+    record = json.loads((project / ".polster-answers.json").read_text())["polster"]["template"]
+    assert (record["kind"], record["directory"], record["version"]) == ("git", "polster", first)
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "generated")
+    replace_once(repository / "polster" / SLUG / "README.md", TITLE_BEFORE, TITLE_AFTER)
+    second = commit_all(repository, "version 2")
+
+    url = repository.resolve().as_uri()  # file://..., fetched like any remote
+    status, out, err = polster(capsys, "check", "--project-dir", str(project), "--template", url)
+    assert status == 1 and first[:12] in out and second[:12] in out
+    status, out, err = update(capsys, project, "--template", url)
+    assert status == 0, out + err
+    assert (project / "README.md").read_text().startswith("# Sales Analytics: a medallion")
+    record = json.loads((project / ".polster-answers.json").read_text())["polster"]["template"]
+    assert record == {"kind": "git", "source": url, "directory": "polster", "version": second}
+    assert not (project / ".polster").exists()  # a commit can be fetched again: no copy
 
 
 def test_data_env_dagster_and_the_skip_list_are_never_touched(project, capsys):
@@ -403,14 +457,7 @@ def test_an_upgraded_polster_merges_from_the_template_copy_init_kept(tmp_path, c
 
     # A newer Polster, whose template changed the README's title: the recorded version
     # is no longer installed, so only the copy in .polster/ can render it.
-    newer = tmp_path / "newer"
-    newer.mkdir()
-    for part in TEMPLATE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, newer / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, newer / part)
+    newer = copy_template(tmp_path / "newer")
     replace_once(newer / SLUG / "README.md", TITLE_BEFORE, TITLE_AFTER)
     monkeypatch.setattr("polster.update.project_template_dir", lambda: newer)
     status, out, err = polster(capsys, "check", "--project-dir", str(project))
@@ -490,6 +537,10 @@ def test_a_project_from_the_previous_release_updates_and_passes_its_tests(tmp_pa
     git(project, "init", "-q", "-b", "main")
     commit_all(project, "made by the previous release")
     asset = (project / "src/core/silver_orders.py").read_bytes()
+    behind = run([POLSTER, "check"], cwd=project)
+    assert behind.returncode == 1 and "recorded before Polster kept template versions" in (
+        behind.stdout
+    )
 
     updated = run(
         [POLSTER, "update", "--no-input", "--project-dir", str(project)],

@@ -496,8 +496,9 @@ def _recorded_template(record: Record, answers: dict[str, Any], root: Path, work
         source = recorded["source"]
         local = Path(source).expanduser()
         if not _is_url(source) and is_folder(local):
-            folder = _template_folder(local, recorded["directory"], source)
-            state = _hook().git_version(folder)
+            # The repository's folder, if it is still at that commit: no clone needed.
+            folder = local / recorded["directory"]
+            state = _hook().git_version(folder) if is_folder(folder) else None
             if state is not None and state["commit"] == recorded["version"]:
                 return Template(recorded, folder)
         clone = work / "base-clone"
