@@ -467,6 +467,7 @@ class _Builder:
     def build(self, batches: list[_Batch]) -> None:
         seen: set[tuple[_ObjectId, _Transform]] = set()
         for batch in batches:
+            self.loaded_modules.update(batch.modules)
             objects = [each for each in dict.fromkeys(batch.objects)]
             replacements = self._replacements(objects, batch)
             for object_id in objects:
