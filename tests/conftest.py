@@ -5,6 +5,7 @@ the generated projects' scripts and tests run in subprocesses with this interpre
 (which has the project dependencies, installed by the ``[dev]`` extra).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -65,6 +66,21 @@ def tree_snapshot(root: Path) -> dict[str, bytes]:
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
+
+
+def project_files(project: Path) -> dict[str, bytes]:
+    """The project's files as the user sees them: without the linter's cache (which every
+    command refreshes) and with only the template answers of ``.polster-answers.json``
+    (add-asset and remove-asset record their assets beside them)."""
+    files = {
+        name: content
+        for name, content in tree_snapshot(project).items()
+        if not name.startswith(".polster_cache/")
+    }
+    if ".polster-answers.json" in files:
+        answers = json.loads(files[".polster-answers.json"])["cookiecutter"]
+        files[".polster-answers.json"] = json.dumps(answers, sort_keys=True).encode()
+    return files
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import POLSTER, bake, clean_env, run, tree_snapshot
+from conftest import POLSTER, bake, clean_env, project_files, run
 
 STEP_TIMEOUT = 20.0  # seconds allowed for each expected piece of screen output
 ROWS, COLUMNS = 40, 200  # wide enough that no prompt or validation message wraps
@@ -166,15 +166,6 @@ class Terminal:
 
 def add_asset(project: Path, *args: str) -> Terminal:
     return Terminal([POLSTER, "add-asset", "--project-dir", str(project), *args], cwd=project)
-
-
-def project_files(project: Path) -> dict[str, bytes]:
-    """The project's files, without the linter's cache (which every command refreshes)."""
-    return {
-        name: content
-        for name, content in tree_snapshot(project).items()
-        if not name.startswith(".polster_cache/")
-    }
 
 
 def declared_deps(asset_module: Path) -> list[tuple[str, ...]]:

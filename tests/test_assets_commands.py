@@ -5,7 +5,15 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import POLSTER, POLSTER_LINT, PYTHON, REPO_ROOT, bake, run, tree_snapshot
+from conftest import (
+    POLSTER,
+    POLSTER_LINT,
+    PYTHON,
+    REPO_ROOT,
+    bake,
+    project_files,
+    run,
+)
 
 ASSET_FILES = (
     "src/core/{layer}_{name}.py",
@@ -16,15 +24,6 @@ ASSET_FILES = (
 
 def polster(project, *args):
     return run([POLSTER, *args, "--project-dir", str(project)], cwd=project)
-
-
-def project_files(project) -> dict[str, bytes]:
-    """The project's files, without the linter's cache (which every command refreshes)."""
-    return {
-        name: content
-        for name, content in tree_snapshot(project).items()
-        if not name.startswith(".polster_cache/")
-    }
 
 
 @pytest.fixture(scope="module")

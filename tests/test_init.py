@@ -50,6 +50,15 @@ def test_init_storage_and_output_dir(tmp_path, home):
     assert "STORAGE_BACKEND=adls\n" in (target / "lake_project" / ".env").read_text()
 
 
+def test_init_with_a_relative_output_dir(tmp_path, home):
+    (tmp_path / "work" / "out").mkdir(parents=True)
+    result = polster(
+        "init", "rel_project", "--no-input", "--output-dir", "out", cwd=tmp_path / "work"
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "work" / "out" / "rel_project" / ".polster-answers.json").is_file()
+
+
 def test_init_refuses_an_existing_directory_and_leaves_it_untouched(tmp_path, home):
     existing = tmp_path / "sales_analytics"
     (existing / "src").mkdir(parents=True)

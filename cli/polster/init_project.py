@@ -10,6 +10,7 @@ the target never appears.
 """
 
 import json
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,9 @@ def init_project(request: InitRequest) -> Path:
     problem = template_hook("pre_gen_project").slug_problem(name)
     if problem:
         raise ScaffoldError(problem, exit_code=USAGE_ERROR)
-    output_dir = request.output_dir
+    # Absolute, without resolving links: the staging folder is reached through a link
+    # from the work folder, and a relative target would point nowhere from there.
+    output_dir = Path(os.path.abspath(request.output_dir))
     if not is_folder(output_dir):
         what = "is not a folder" if lexists(output_dir) else "does not exist"
         raise ScaffoldError(f"output directory {output_dir} {what}", exit_code=USAGE_ERROR)
