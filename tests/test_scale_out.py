@@ -714,7 +714,7 @@ def test_a_worker_killed_mid_step_hands_the_step_to_the_other(project, tmp_path)
     assert running.returncode == 0, stdout + stderr
     assert "restarted bronze/example" in stdout, stdout
     assert stdout.splitlines()[-1].startswith("done: 3 assets materialized"), stdout
-    assert recovered_in < 60, f"{recovered_in:.1f} s"
+    assert recovered_in < 90, f"{recovered_in:.1f} s"
     survivor = next(w for w in workers if w is not holder)
     assert "finished  bronze/example" in survivor.output(), survivor.output()
     # The step that was cut short left nothing behind: every table whole and readable.
