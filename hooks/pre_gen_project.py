@@ -11,8 +11,10 @@ import sys
 
 PROJECT_SLUG = "{{ cookiecutter.project_slug }}"
 STORAGE_BACKEND = "{{ cookiecutter.storage_backend }}"
+PARTITIONING = "{{ cookiecutter.partitioning }}"
 
 STORAGE_BACKENDS = ("local", "adls")
+PARTITIONINGS = ("none", "daily")
 MAX_SLUG_LENGTH = 64
 
 # Import names a project package must not take: the generated project's own top-level
@@ -33,6 +35,7 @@ RESERVED_NAMES = frozenset(
         "pandas",
         "numpy",
         "pyarrow",
+        "deltalake",
         "adlfs",
         "fsspec",
         "azure",
@@ -74,8 +77,19 @@ def storage_problem(backend: str) -> str | None:
     return None
 
 
+def partitioning_problem(partitioning: str) -> str | None:
+    """Why ``partitioning`` is not a partitioning the template knows, or None."""
+    if partitioning not in PARTITIONINGS:
+        return f"invalid partitioning {partitioning!r}: choose one of {', '.join(PARTITIONINGS)}"
+    return None
+
+
 def main() -> int:
-    problem = slug_problem(PROJECT_SLUG) or storage_problem(STORAGE_BACKEND)
+    problem = (
+        slug_problem(PROJECT_SLUG)
+        or storage_problem(STORAGE_BACKEND)
+        or partitioning_problem(PARTITIONING)
+    )
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1

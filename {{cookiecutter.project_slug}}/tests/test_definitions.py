@@ -10,6 +10,7 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import defs
+from orchestration.utils import {% if cookiecutter.partitioning == "daily" %}DAILY_PARTITIONS, {% endif %}FOLLOW_UPSTREAM
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 LAYERS = ("bronze", "silver", "gold")
@@ -43,37 +44,71 @@ def test_silver_quality_checks_block_downstream():
 
 
 def test_silver_and_gold_follow_upstream_data():
-    eager = dg.AutomationCondition.eager().get_label()
+    follow = {
+        FOLLOW_UPSTREAM.get_label(),
+        dg.AutomationCondition.eager().get_label(),
+{%- if cookiecutter.partitioning == "daily" %}
+        dg.AutomationCondition.eager()
+        .without(dg.AutomationCondition.in_latest_time_window())
+        .get_label(),
+{%- endif %}
+    }
     for key, spec in specs_by_key().items():
         assert spec.automation_condition is not None, key
         if key.path[0] != "bronze":
-            assert spec.automation_condition.get_label() == eager, key
+            assert spec.automation_condition.get_label() in follow, key
+{%- if cookiecutter.partitioning == "daily" %}
 
 
-def test_schedule_and_automation_sensor_start_running():
-    schedule = defs.resolve_schedule_def("daily_bronze_refresh")
-    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+def test_every_asset_is_partitioned_by_day_with_single_run_backfills():
+    for key in specs_by_key():
+        asset = defs.resolve_assets_def(key)
+        assert asset.partitions_def == DAILY_PARTITIONS, key
+        assert asset.backfill_policy == dg.BackfillPolicy.single_run(), key
+    assert DAILY_PARTITIONS.get_first_partition_key() == "2026-01-01"
+{%- endif %}
+
+
+def test_schedules_and_automation_sensor_start_running():
+    for name in ("daily_bronze_refresh", "weekly_table_maintenance"):
+        schedule = defs.resolve_schedule_def(name)
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING, name
     sensor = defs.resolve_sensor_def("medallion_automation")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert defs.resolve_job_def("table_maintenance") is not None
 
 
 # evaluate_automation_conditions itself calls a beta Dagster API; the warning is Dagster's.
 @pytest.mark.filterwarnings("ignore::dagster.BetaWarning")
 def test_automation_builds_a_fresh_project_without_a_click(local_storage):
-    """Simulate sensor ticks on an empty instance: bronze is built because it is missing,
-    then silver and gold follow, until everything is materialized and nothing is asked."""
+    """Simulate sensor ticks on an empty instance: the first tick asks for bronze, silver
+    and gold of the example together (the latest day of each, when partitioned), so one run
+    builds them; ticks go on until everything is built and nothing more is asked for."""
     job = defs.resolve_implicit_global_asset_job_def()
     keys = set(specs_by_key())
     materialized: set[dg.AssetKey] = set()
+{%- if cookiecutter.partitioning == "daily" %}
+    latest = DAILY_PARTITIONS.get_last_partition_key()
+{%- endif %}
     with dg.DagsterInstance.ephemeral() as instance:
         cursor = None
-        for _ in range(len(LAYERS) + 1):
+        for tick in range(len(LAYERS) + 1):
             result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
             cursor = result.cursor
             requested = {key for key in keys if result.get_num_requested(key)}
+            if tick == 0:
+                assert {BRONZE, SILVER, GOLD} <= requested
             if not requested:
                 break
+{%- if cookiecutter.partitioning == "daily" %}
+            for key in requested:
+                assert result.get_requested_partitions(key) == {latest}, key
+            run = job.execute_in_process(
+                instance=instance, asset_selection=list(requested), partition_key=latest
+            )
+{%- else %}
             run = job.execute_in_process(instance=instance, asset_selection=list(requested))
+{%- endif %}
             assert run.success
             materialized |= requested
         assert materialized == keys

@@ -3,12 +3,24 @@
 Every asset module under ``orchestration/assets/`` is picked up automatically: adding or
 removing a ``run_<layer>_<name>.py`` file needs no edit here. Bronze assets are refreshed
 by a daily schedule; silver and gold follow their upstreams through automation
-conditions, evaluated by a sensor that runs as soon as the Dagster daemon starts.
+conditions, evaluated by a sensor that runs as soon as the Dagster daemon starts. A weekly
+job compacts and vacuums every table.
 """
 
 import dagster as dg
 
+from core.storage import list_tables, maintain_table
 from orchestration import assets, workers
+{%- if cookiecutter.partitioning == "daily" %}
+
+daily_bronze_refresh = dg.build_schedule_from_partitioned_job(
+    dg.define_asset_job("bronze_daily_ingest", selection=dg.AssetSelection.groups("bronze")),
+    name="daily_bronze_refresh",
+    hour_of_day=6,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Ingest the day that just ended into every bronze asset; silver and gold follow.",
+)
+{%- else %}
 
 daily_bronze_refresh = dg.ScheduleDefinition(
     name="daily_bronze_refresh",
@@ -16,6 +28,31 @@ daily_bronze_refresh = dg.ScheduleDefinition(
     cron_schedule="0 6 * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Re-ingest every bronze asset each morning; silver and gold follow.",
+)
+{%- endif %}
+
+
+@dg.op(description="Compact the small files of every table, then vacuum unused ones.")
+def maintain_tables(context: dg.OpExecutionContext) -> None:
+    for layer, name in list_tables():
+        counts = maintain_table(layer, name)
+        context.log.info(
+            f"{layer}/{name}: {counts['files_compacted']} small files compacted into "
+            f"{counts['files_added']}, {counts['files_vacuumed']} unused files vacuumed"
+        )
+
+
+@dg.job(description="Table maintenance: compaction and vacuum (python run_polster.py --maintain).")
+def table_maintenance() -> None:
+    maintain_tables()
+
+
+weekly_table_maintenance = dg.ScheduleDefinition(
+    name="weekly_table_maintenance",
+    job=table_maintenance,
+    cron_schedule="0 3 * * 0",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every Sunday at 03:00: compact small files and vacuum those unused for 7 days.",
 )
 
 medallion_automation = dg.AutomationConditionSensorDefinition(
@@ -29,7 +66,8 @@ medallion_automation = dg.AutomationConditionSensorDefinition(
 defs = dg.Definitions(
     assets=dg.load_assets_from_package_module(assets),
     asset_checks=dg.load_asset_checks_from_package_module(assets),
-    schedules=[daily_bronze_refresh],
+    jobs=[table_maintenance],
+    schedules=[daily_bronze_refresh, weekly_table_maintenance],
     sensors=[medallion_automation],
     # Celery workers run the steps when CELERY_BROKER_URL is set (see workers.py).
     executor=workers.executor(),
