@@ -4,6 +4,8 @@
     python run_polster.py --ui                 # ... then start the UI and the automation
     python run_polster.py --no-materialize --ui
     python run_polster.py --ui --host 0.0.0.0 --port 3001
+    python run_polster.py --partitions 2026-01-01..2026-01-31   # only these days (daily)
+    python run_polster.py --maintain           # compact and vacuum every table
     python run_polster.py --worker [--concurrency N] [--queue NAME]   # a Celery worker
 
 Runs are recorded in the project's own Dagster instance (``.dagster/``, SQLite), so the UI
@@ -44,6 +46,7 @@ import errno
 import fcntl
 import logging
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -120,7 +123,7 @@ PROCESS_START_TAG = "polster/process_start"
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     if args.run_process:
-        return run_process_main(args.run_process)
+        return run_process_main(args.run_process, args.partitions)
     if args.watchdog:
         return watchdog_main()
     if args.worker:
@@ -136,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     export_environment(load_scale_out_settings())
     children = ChildProcesses(stop)
     try:
-        status = run_in_child(children, stop, "prepare" if args.no_materialize else "materialize")
+        task = "prepare" if args.no_materialize else "maintain" if args.maintain else "materialize"
+        status = run_in_child(children, stop, task, args.partitions)
         if status == 0 and args.ui:
             status = serve_ui(children, stop, args.host, args.port)
         return status
@@ -173,8 +177,21 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help="queue the worker takes steps from (default: dagster; repeatable; with --worker)",
     )
+    parser.add_argument(
+        "--partitions",
+        metavar="DAY|FIRST..LAST",
+        help="materialize only these partitions, e.g. 2026-01-05 or 2026-01-01..2026-01-31 "
+        "(inclusive; default: the sample range; partitioned projects only)",
+    )
+    parser.add_argument(
+        "--maintain",
+        action="store_true",
+        help="run the table maintenance job (compaction and vacuum) instead of the assets",
+    )
     # Used by this script to start its own helper processes (see the module docstring).
-    parser.add_argument("--run-process", choices=("prepare", "materialize"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--run-process", choices=("prepare", "materialize", "maintain"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--watchdog", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.no_materialize and not args.ui:
@@ -190,7 +207,20 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     for queue in args.queue or []:
         if not queue.strip() or "," in queue:
             parser.error(f"--queue {queue!r} is not a queue name")
+    if args.maintain and (args.ui or args.worker or args.partitions is not None):
+        parser.error("--maintain runs the table maintenance only, without other options")
+    if args.partitions is not None and (args.no_materialize or args.worker):
+        parser.error("--partitions chooses what to materialize; it needs a run")
+    if args.partitions is not None and not _PARTITIONS_SPEC.fullmatch(args.partitions):
+        parser.error(
+            f"--partitions {args.partitions!r}: give one partition key (2026-01-05) or an "
+            "inclusive range FIRST..LAST (2026-01-01..2026-01-31)"
+        )
     return args
+
+
+_PARTITIONS_SPEC = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]*(\.\.[A-Za-z0-9][A-Za-z0-9_.:+-]*)?")
+"""``KEY`` or ``FIRST..LAST``; whether the keys exist is checked against the definitions."""
 
 
 def _settings_problem() -> str | None:
@@ -390,11 +420,14 @@ def celery_worker_main(concurrency: int | None, queues: list[str]) -> int:
 # --- the run, supervised from this process ---------------------------------------------
 
 
-def run_in_child(children: ChildProcesses, stop: StopRequest, task: str) -> int:
+def run_in_child(
+    children: ChildProcesses, stop: StopRequest, task: str, partitions: str | None = None
+) -> int:
     """Prepare the instance (and materialize everything) in a run process; return its status."""
     if stop.signal_number is not None:
         raise Interrupted(stop.signal_number, "interrupted before the run started")
-    child = children.start([sys.executable, str(SCRIPT), "--run-process", task])
+    selection = ["--partitions", partitions] if partitions is not None else []
+    child = children.start([sys.executable, str(SCRIPT), "--run-process", task, *selection])
     while child.poll() is None and stop.signal_number is None:
         time.sleep(0.1)
     if stop.signal_number is None:
@@ -460,13 +493,15 @@ class InstanceConfigError(Exception):
     """``.dagster/dagster.yaml`` cannot be read as a Dagster instance configuration."""
 
 
-def run_process_main(task: str) -> int:
+def run_process_main(task: str, partitions: str | None = None) -> int:
     """Open (or create) the instance and, for ``materialize``, run every asset in it."""
     RunStop.listen()
     try:
         with open_instance() as instance:
             if task == "materialize" and not RunStop.requested:
-                return materialize_all(instance)
+                return materialize_all(instance, partitions)
+            if task == "maintain" and not RunStop.requested:
+                return maintain_all(instance)
         return INTERRUPTED if RunStop.requested else 0
     except KeyboardInterrupt:  # a SIGINT sent to the run process by hand
         return INTERRUPTED
@@ -626,27 +661,36 @@ def _process_start(pid: int) -> str | None:
 # --- materialize ------------------------------------------------------------------------
 
 
-def materialize_all(instance: dg.DagsterInstance) -> int:
-    """Materialize every asset in dependency order; 0 when all assets and checks pass."""
+def materialize_all(instance: dg.DagsterInstance, partitions: str | None = None) -> int:
+    """Materialize every asset in dependency order; 0 when all assets and checks pass.
+
+    For partitioned assets, one run covers every partition asked for (``--partitions``,
+    else the sample range): each asset's step processes the whole range at once.
+    """
     celery = load_scale_out_settings().celery
     if celery is not None:
-        return materialize_on_workers(instance, celery)
+        return materialize_on_workers(instance, celery, partitions)
     try:
         from orchestration.definitions import defs
+
+        job = defs.resolve_implicit_global_asset_job_def()
     except Exception as error:  # any error in user code: report it on one line
         _error(f"cannot load the Dagster definitions: {_describe(error)}")
         return 1
+    try:
+        range_tags, partition_count = partition_range(job, partitions)
+    except PartitionsError as error:
+        _error(str(error))
+        return 2
 
     asset_names = [spec.key.to_user_string() for spec in defs.resolve_all_asset_specs()]
-    progress = ProgressReport(asset_names)
-    job = defs.resolve_implicit_global_asset_job_def().with_logger_defs(
-        {"progress": progress.logger()}
-    )
+    progress = ProgressReport(asset_names, partition_count)
+    job = job.with_logger_defs({"progress": progress.logger()})
     if RunStop.requested:  # loading the definitions takes a moment
         return INTERRUPTED
     result = job.execute_in_process(
         instance=instance,
-        tags=_run_tags(),
+        tags={**_run_tags(), **range_tags},
         raise_on_error=False,
         # Naming a logger in the run config replaces Dagster's verbose console logger.
         run_config={"loggers": {"progress": {}}},
@@ -656,7 +700,113 @@ def materialize_all(instance: dg.DagsterInstance) -> int:
     return progress.finish(run_succeeded=result.success)
 
 
-def materialize_on_workers(instance: dg.DagsterInstance, celery: CelerySettings) -> int:
+class PartitionsError(Exception):
+    """``--partitions`` names partitions the project does not have; the message says which."""
+
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def partition_range(job: dg.JobDefinition, spec: str | None) -> tuple[dict[str, str], int]:
+    """The run tags that make one run cover the partitions asked for, and how many those are.
+
+    ``spec`` is ``KEY`` or an inclusive ``FIRST..LAST``; without it, the project's sample
+    range (``SAMPLE_PARTITIONS`` in ``orchestration/utils.py``), else every partition.
+    Unpartitioned projects get no tags, and refuse a ``spec``.
+    """
+    partitions_def = job.partitions_def
+    if partitions_def is None:
+        if spec is not None:
+            raise PartitionsError(
+                "--partitions: this project's assets are not partitioned (it was made with "
+                "partitioning none); run python run_polster.py without it"
+            )
+        return {}, 0
+    keys = partitions_def.get_partition_keys()
+    if not keys:
+        raise PartitionsError("the project's partitions definition has no partitions yet")
+    if spec is None:
+        from orchestration import utils
+
+        sample = getattr(utils, "SAMPLE_PARTITIONS", None)
+        first, last = (sample.start, sample.end) if sample is not None else (keys[0], keys[-1])
+    else:
+        first, _, last = spec.partition("..")
+        last = last or first
+    for key in (first, last):
+        if key not in keys:
+            raise PartitionsError(
+                f"--partitions: {key} is not a partition of this project "
+                f"(they run from {keys[0]} to {keys[-1]})"
+            )
+    start, end = keys.index(first), keys.index(last)
+    if start > end:
+        raise PartitionsError(f"--partitions: {first} comes after {last}; write FIRST..LAST")
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}, end - start + 1
+
+
+def maintain_all(instance: dg.DagsterInstance) -> int:
+    """Run the ``table_maintenance`` job (compaction and vacuum of every table) here."""
+    started = time.monotonic()
+    try:
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def("table_maintenance")
+    except Exception as error:  # any error in user code: report it on one line
+        _error(f"cannot load the Dagster definitions: {_describe(error)}")
+        return 1
+    report = MaintenanceReport()
+    result = job.with_logger_defs({"maintenance": report.logger()}).execute_in_process(
+        instance=instance,
+        tags=_run_tags(),
+        raise_on_error=False,
+        run_config={"loggers": {"maintenance": {}}},
+    )
+    if RunStop.requested:
+        return 0 if result.success else INTERRUPTED
+    if not result.success:
+        _error(f"maintenance failed: {report.failure or 'the run failed'}")
+        return 1
+    _say(f"done: {report.tables} tables maintained in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+class MaintenanceReport:
+    """Prints the maintenance job's own log lines, one per table, and keeps its failure."""
+
+    def __init__(self) -> None:
+        self.tables = 0
+        self.failure: str | None = None
+
+    def logger(self) -> dg.LoggerDefinition:
+        import dagster as dg
+
+        report = self
+
+        class _Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                meta = getattr(record, "dagster_meta", None) or {}
+                event = getattr(record, "dagster_event", None)
+                if event is not None:
+                    if event.event_type_value == "STEP_FAILURE":
+                        report.failure = _root_cause(event.step_failure_data.error)
+                elif record.levelno >= logging.INFO and meta.get("orig_message"):
+                    report.tables += 1
+                    _say(f"maintained {meta['orig_message']}")
+
+        @dg.logger(description="Prints the table maintenance of run_polster.py --maintain")
+        def maintenance_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
+            logger = logging.Logger("run_polster_maintenance", level=logging.DEBUG)
+            logger.addHandler(_Handler())
+            return logger
+
+        return maintenance_logger
+
+
+def materialize_on_workers(
+    instance: dg.DagsterInstance, celery: CelerySettings, partitions: str | None = None
+) -> int:
     """Materialize every asset with each step on a Celery worker; 0 when all passed.
 
     This process orchestrates the run (dagster-celery's executor queues each step once its
@@ -673,6 +823,11 @@ def materialize_on_workers(instance: dg.DagsterInstance, celery: CelerySettings)
     except Exception as error:  # any error in user code: report it on one line
         _error(f"cannot load the Dagster definitions: {_describe(error)}")
         return 1
+    try:
+        range_tags, partition_count = partition_range(job, partitions)
+    except PartitionsError as error:
+        _error(str(error))
+        return 2
     asset_names = [spec.key.to_user_string() for spec in defs.resolve_all_asset_specs()]
     app = workers.celery_app(celery)
     missing = workers.wait_for_workers(app, workers.step_queues(job), WORKER_WAIT_SECONDS)
@@ -682,8 +837,8 @@ def materialize_on_workers(instance: dg.DagsterInstance, celery: CelerySettings)
     if RunStop.requested:
         return INTERRUPTED
 
-    progress = ProgressReport(asset_names)
-    tags = _run_tags()
+    progress = ProgressReport(asset_names, partition_count)
+    tags = {**_run_tags(), **range_tags}
     watcher = RunWatcher(instance, tags, progress, lambda: bool(workers.queues_served(app)))
     watcher.start()
     try:
@@ -790,13 +945,20 @@ class RunWatcher:
 class ProgressReport:
     """Prints one line per asset event as the run goes: started, finished, check, failed.
 
-    Plain lines, no colours or cursor tricks, so the output reads the same in a
-    terminal and in a CI log. Once the run is interrupted it stays silent: run_polster.py
-    reports the interruption in one line.
+    Plain lines, no colours, so the output reads the same in a terminal and in a CI log.
+    A partitioned run also counts the partitions materialized against the run's total
+    (partitions x assets): on a terminal as a progress bar kept on the last line, in a log
+    as a plain line after each step. Once the run is interrupted it stays silent:
+    run_polster.py reports the interruption in one line.
     """
 
-    def __init__(self, asset_names: list[str]) -> None:
+    def __init__(self, asset_names: list[str], partitions: int = 0) -> None:
         self.asset_names = asset_names
+        self.partitions = partitions
+        self.partitions_total = partitions * len(asset_names)
+        self.partitions_done = 0
+        self.bar = partitions > 0 and sys.stdout.isatty()
+        self._bar_shown = False
         self.started_at: dict[str, float] = {}
         self.rows: dict[str, int] = {}
         self.finished: list[str] = []
@@ -835,24 +997,30 @@ class ProgressReport:
         asset = _asset_name(step)
         if kind == "STEP_START":
             # Twice for a step whose Celery worker was lost: another worker took it over.
-            _say(f"{'restarted' if step in self.started_at else 'started  '} {asset}")
+            self._line(f"{'restarted' if step in self.started_at else 'started  '} {asset}")
             self.started_at[step] = now
         elif kind == "ASSET_MATERIALIZATION":
-            row_count = event.event_specific_data.materialization.metadata.get("dagster/row_count")
-            if row_count is not None:
-                self.rows[step] = row_count.value
+            materialization = event.event_specific_data.materialization
+            row_count = materialization.metadata.get("dagster/row_count")
+            if row_count is not None:  # per partition in a partitioned run: add them up
+                self.rows[step] = self.rows.get(step, 0) + row_count.value
             self.materialized.append(asset)
+            if self.partitions and materialization.partition is not None:
+                self.partitions_done += 1
+                self._draw_bar()
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             outcome = "passed" if evaluation.passed else "FAILED"
-            _say(f"check     {asset} {evaluation.check_name}: {outcome}")
+            self._line(f"check     {asset} {evaluation.check_name}: {outcome}")
             if not evaluation.passed:
                 self.failures.append(f"check {evaluation.check_name} on {asset}")
         elif kind == "STEP_SUCCESS":
             seconds = now - self.started_at.get(step, now)
             rows = f"{self.rows[step]:,} rows" if step in self.rows else "done"
-            _say(f"finished  {asset}: {rows} in {seconds:.2f} s")
+            self._line(f"finished  {asset}: {rows} in {seconds:.2f} s")
             self.finished.append(asset)
+            if self.partitions and not self.bar:
+                self._line(f"progress  {self._count()}")
         elif kind == "STEP_FAILURE":
             error = event.step_failure_data.error
             if error.cls_name == "DagsterAssetCheckFailedError":
@@ -861,21 +1029,57 @@ class ProgressReport:
                 self.interrupted = True  # the watchdog stopped the run (SIGTERM)
                 return
             cause = _root_cause(error)
-            _say(f"FAILED    {asset}: {cause}")
+            self._line(f"FAILED    {asset}: {cause}")
             self.failures.append(f"asset {asset} ({cause})")
 
     def finish(self, run_succeeded: bool) -> int:
+        self._clear_bar()
         seconds = time.monotonic() - self.run_started
         if self.failures or not run_succeeded:
             failed = "; ".join(self.failures) or "the run failed"
             missing = sorted(set(self.asset_names) - set(self.materialized))
+            counted = f" ({self._count()})" if self.partitions else ""
             _error(
                 f"run failed after {seconds:.1f} s: {failed}; "
-                f"not materialized: {', '.join(missing)}"
+                f"not materialized: {', '.join(missing) or 'none'}{counted}"
             )
             return 1
-        _say(f"done: {len(self.finished)} assets materialized in {seconds:.1f} s")
+        each = f" ({self.partitions} partitions each)" if self.partitions else ""
+        _say(f"done: {len(self.finished)} assets materialized{each} in {seconds:.1f} s")
         return 0
+
+    def _count(self) -> str:
+        return f"{self.partitions_done}/{self.partitions_total} partitions"
+
+    def _line(self, text: str) -> None:
+        """Print a line above the progress bar (which is drawn again below it)."""
+        shown = self._bar_shown
+        self._clear_bar()
+        _say(text)
+        if shown:
+            self._draw_bar()
+
+    def _draw_bar(self) -> None:
+        if not self.bar:
+            return
+        width = 30
+        filled = width * self.partitions_done // max(self.partitions_total, 1)
+        bar = "#" * filled + "." * (width - filled)
+        try:
+            sys.stdout.write(f"\r[{bar}] {self._count()}")
+            sys.stdout.flush()
+        except OSError:
+            return
+        self._bar_shown = True
+
+    def _clear_bar(self) -> None:
+        if self._bar_shown:
+            try:
+                sys.stdout.write("\r\x1b[K")
+                sys.stdout.flush()
+            except OSError:
+                pass
+            self._bar_shown = False
 
 
 def _asset_name(step_key: str | None) -> str:
@@ -896,7 +1100,14 @@ def _one_line(error: BaseException) -> str:
 
 
 # The project's own errors already read as a sentence; their class name adds nothing.
-OWN_ERRORS = {"SettingsError", "StorageError", "TableNotFoundError", "InvalidTableError"}
+OWN_ERRORS = {
+    "SettingsError",
+    "StorageError",
+    "TableNotFoundError",
+    "InvalidTableError",
+    "SchemaChangeError",
+    "AuditFailedError",
+}
 
 
 class _ErrorInfo(Protocol):
