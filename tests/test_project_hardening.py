@@ -519,6 +519,30 @@ def test_data_dir_that_cannot_be_a_folder_is_one_line(scripts_project, python_en
     assert_one_line_error(runner_result, 2, "DATA_DIR")
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("ADLS_BLOB_ENDPOINT", "http://[::1"),
+        ("ADLS_BLOB_ENDPOINT", "http://[not-an-address]/"),
+        ("DAGSTER_POSTGRES_URL", "postgresql://user:secret@[::1/db"),
+        ("DAGSTER_POSTGRES_URL", "postgresql://user:secret@[x]/db"),
+    ],
+)
+def test_a_url_setting_that_cannot_be_parsed_is_one_line(
+    scripts_project, python_env, setting, value
+):
+    env = {
+        **python_env,
+        "STORAGE_BACKEND": "adls",
+        "ADLS_ACCOUNT_NAME": "account",
+        "ADLS_CONTAINER": "tables",
+        setting: value,
+    }
+    runner_result = run_command(scripts_project, env, "run_polster.py")
+    line = assert_one_line_error(runner_result, 2, setting)
+    assert "secret" not in runner_result.stdout + runner_result.stderr, line
+
+
 def test_read_only_data_dir_is_one_line(scripts_project, python_env, tmp_path):
     with tmpfs(tmp_path / "read_only", "ro,size=1m") as data_dir:
         env = {**python_env, "DATA_DIR": str(data_dir)}

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
 from decouple import Config, RepositoryEmpty, RepositoryEnv
 
@@ -139,7 +139,7 @@ def _adls_settings(read: Reader) -> AdlsStorageSettings:
 def _check_blob_endpoint(endpoint: str) -> None:
     # The endpoint is not a secret: it is shown in error messages. A SAS token in its query
     # would be, so it is refused here; SAS tokens belong in ADLS_CONNECTION_STRING.
-    parts = urlsplit(endpoint)
+    parts = _split_url("ADLS_BLOB_ENDPOINT", endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SettingsError(
             "ADLS_BLOB_ENDPOINT must be a URL such as https://<account>.blob.core.windows.net"
@@ -266,6 +266,10 @@ def display_url(url: str) -> str:
     """``url`` fit to be shown: scheme, user, host, port and path, never password or query."""
     try:
         parts = urlsplit(url)
+        parts.hostname  # noqa: B018  (raises ValueError for a malformed IPv6 host)
+    except ValueError:
+        return "(not a valid URL)"
+    try:
         port = parts.port
     except ValueError:
         port = None
@@ -278,7 +282,7 @@ def display_url(url: str) -> str:
 
 def _postgres_settings(url: str) -> PostgresSettings:
     shown = display_url(url)
-    parts = urlsplit(url)
+    parts = _split_url("DAGSTER_POSTGRES_URL", url)
     if "://" not in url or parts.scheme not in POSTGRES_SCHEMES:
         raise SettingsError(
             "DAGSTER_POSTGRES_URL must be a URL such as "
@@ -311,7 +315,7 @@ def _postgres_settings(url: str) -> PostgresSettings:
 
 def _check_broker_url(name: str, url: str) -> None:
     shown = display_url(url)
-    parts = urlsplit(url)
+    parts = _split_url(name, url)
     if "://" not in url or parts.scheme not in BROKER_SCHEMES:
         raise SettingsError(f"{name} must be a Redis URL such as redis://:PASSWORD@HOST:6379/0")
     try:
@@ -324,6 +328,17 @@ def _check_broker_url(name: str, url: str) -> None:
             f"{name} {shown} must name a host and, optionally, a database number: "
             "redis://:PASSWORD@HOST:6379/0"
         )
+
+
+def _split_url(name: str, url: str) -> SplitResult:
+    """``url`` split into its parts, or a SettingsError naming the setting (not the URL,
+    which may hold a password) when it cannot be: a malformed IPv6 host, for example."""
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018  (raises ValueError for a malformed IPv6 host)
+    except ValueError as error:
+        raise SettingsError(f"{name} is not a valid URL ({error})") from None
+    return parts
 
 
 def _positive_int(name: str, value: str) -> int:
