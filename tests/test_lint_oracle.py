@@ -5,14 +5,23 @@ with ``key``/``name``/``key_prefix``, ``deps`` written as functions (imported in
 style, relative imports and re-exports included), strings, lists, ``AssetKey``,
 ``AssetDep`` and ``AssetSpec``; ``ins`` with ``AssetIn(key=...)`` and
 ``AssetIn(key_prefix=...)``; plain parameters (with and without a context parameter);
-``@multi_asset`` with ``specs`` and with ``outs``; ``@graph_asset``. Real Dagster then
-loads each project the way a generated project does
-(``load_assets_from_package_module(orchestration.assets)``), in one subprocess for all
-projects, and the linter's assets and edges must equal Dagster's exactly.
+``@multi_asset`` with ``specs``, with ``outs`` (``AssetOut`` prefixes positional too) and
+with ``internal_asset_deps``; ``@graph_asset`` and ``@graph_multi_asset``;
+``AssetsDefinition.from_graph``; ``SourceAsset``; parameters that are resources of every
+kind (``ConfigurableResource`` subclasses defined here, in another module, or subclassed
+across modules; ``PipesSubprocessClient``; ``ResourceParam[...]``) or config; one-part keys
+that Dagster resolves within the group; ``from dagster import *``; factories and loops
+over literal lists; ``**dict`` and ``functools.partial`` decorator options. Each project
+has a definitions module, loading the assets either as a generated project does
+(``load_assets_from_package_module(orchestration.assets)``) or layer by layer with a
+load-time ``group_name`` and sometimes a ``key_prefix``. Real Dagster loads every
+project's definitions, in one subprocess for all projects, and the linter's assets and
+edges must equal Dagster's exactly.
 
 Projects are kept valid for Dagster: upstreams are always declared earlier (no cycles),
-keys are unique, and only ``deps`` name keys that no asset defines (those become
-Dagster's external stub nodes, and the linter's edges must point at them too).
+keys are unique, only ``deps`` name keys that no asset defines (those become Dagster's
+external stub nodes, and the linter's edges must point at them too), and the resources
+the assets take are given to the definitions.
 """
 
 import json
@@ -25,10 +34,12 @@ from pathlib import Path
 
 import pytest
 
+from polster_lint.adapters.pyproject import load_config
 from polster_lint.cli import main
+from polster_lint.engine import lint_project
 from polster_lint.parsing.extract import extract
 
-SEEDS = range(40)
+SEEDS = range(60)
 LAYERS = ("bronze", "silver", "gold")
 WORDS = ("orders", "customers", "payments", "products", "events", "stock", "visits")
 PREFIXES = ("raw", "sales", "crm", "finance")
@@ -50,19 +61,14 @@ for root in request["roots"]:
     source_root = root + "/src"
     sys.path.insert(0, source_root)
     try:
-        import orchestration.assets as package
-        loaded = dg.load_assets_from_package_module(package)
-        defs = dg.Definitions(assets=loaded)
-        specs = defs.resolve_all_asset_specs()
+        definitions = importlib.import_module("orchestration.definitions")
+        graph = definitions.defs.resolve_asset_graph()
+        nodes = [graph.get(key) for key in graph.get_all_asset_keys()]
         answer["projects"][root] = {
-            "defined": sorted(
-                "/".join(key.path) for item in loaded for key in getattr(item, "keys", [])
-            ),
-            "nodes": sorted("/".join(spec.key.path) for spec in specs),
+            "defined": sorted("/".join(n.key.path) for n in nodes if n.is_materializable),
+            "nodes": sorted("/".join(n.key.path) for n in nodes),
             "edges": sorted(
-                ["/".join(dep.asset_key.path), "/".join(spec.key.path)]
-                for spec in specs
-                for dep in spec.deps
+                ["/".join(up.path), "/".join(n.key.path)] for n in nodes for up in n.parent_keys
             ),
         }
     except Exception as error:
@@ -111,6 +117,8 @@ class Module:
     """Provider name -> the expression that refers to it in this module."""
     exports: dict[str, str] = field(default_factory=dict)
     """Provider name -> the module-level name it has in this module (others may import it)."""
+    star: bool = False
+    """The module takes Dagster's names with ``from dagster import *``."""
 
     @property
     def dotted(self) -> str:
@@ -131,11 +139,15 @@ class Module:
 
 @dataclass
 class Provider:
-    """A module-level name that stands for keys: an asset function or an ``AssetSpec``."""
+    """A module-level name that stands for keys: an asset function, an ``AssetSpec``, a
+    ``SourceAsset``."""
 
     name: str
     module: Module
     keys: tuple[Key, ...]
+    """The keys Dagster sees once the definitions loaded the module (final keys)."""
+    kind: str = "asset"
+    """``asset`` or ``source`` (loaded objects), ``spec`` (never loaded)."""
 
 
 @dataclass
@@ -161,6 +173,30 @@ class ProjectGenerator:
         self.package_exports: dict[str, tuple[int, dict[str, str]]] = {}
         """Layer -> (index of the module its ``__init__`` imports, provider -> name)."""
         self.package_lines: dict[str, list[str]] = {}
+        # How the definitions load the assets: as the generated project does (one package
+        # load), or layer by layer with a load-time group and maybe a key prefix.
+        self.by_layer = seed % 3 != 0
+        self.load_prefix: dict[str, Key] = {}
+        self.load_group: dict[str, str] = {}
+        if self.by_layer:
+            for layer in LAYERS:
+                if self.rng.random() < 0.6:
+                    self.load_group[layer] = layer
+                if self.rng.random() < 0.4:
+                    self.load_prefix[layer] = (f"lp_{layer}",)
+        self.raw_of: dict[Key, Key] = {}
+        """Final key (as Dagster has it after loading) -> the key the module writes."""
+        self.layer_of: dict[Key, str] = {}
+        self.group_of: dict[Key, str] = {}
+        self.sources: set[Key] = set()
+        """Keys of ``SourceAsset``s: external nodes Dagster has whether referenced or not."""
+        self.resources: dict[str, str] = {}
+        """Resource key -> the expression the definitions give it with."""
+        self.resource_imports: set[str] = set()
+        self.support: dict[str, str] = {}
+        """Modules outside the asset folders (shared resource classes)."""
+        self.used: set[str] = set()
+        """The ways of declaring an upstream this project uses (for the coverage test)."""
 
     def fresh(self, stem: str) -> str:
         self.counter += 1
@@ -170,6 +206,9 @@ class ProjectGenerator:
 
     def dagster(self, module: Module, name: str) -> str:
         """``name`` from dagster, written in one of the ways a module can import it."""
+        if module.star:
+            module.need("from dagster import *")
+            return name
         style = self.rng.choice(("dg", "dg", "dagster", "from", "alias"))
         if style == "dg":
             module.need("import dagster as dg")
@@ -322,15 +361,45 @@ class ProjectGenerator:
         self.package_exports[source.layer] = (source.index, exports)
         self.package_lines[source.layer] = lines
 
-    def define(self, module: Module, name: str, keys: list[Key], asset: bool = True) -> None:
-        provider = Provider(name, module, tuple(keys))
-        self.providers.append(provider)
-        module.bound[name] = name
-        module.exports[name] = name
+    def define(
+        self,
+        module: Module,
+        name: str | None,
+        keys: list[Key],
+        asset: bool = True,
+        group: str | None = None,
+        kind: str = "asset",
+    ) -> list[Key]:
+        """Record what a declaration defines: its keys as written in ``module``; returns
+        them as Dagster has them once loaded (with the load-time prefix)."""
+        finals = [self.final(module, key) if asset else key for key in keys]
         if asset:
-            for key in keys:
-                assert key not in self.defined, key
+            for raw, key in zip(keys, finals, strict=True):
+                assert key not in self.defined and key not in self.sources, key
                 self.defined[key] = module.path
+                self.raw_of[key] = raw
+                self.layer_of[key] = module.layer
+                self.group_of[key] = self.load_group.get(module.layer) or group or "default"
+        if name is not None:
+            self.providers.append(Provider(name, module, tuple(finals), kind))
+            module.bound[name] = name
+            module.exports[name] = name
+        return finals
+
+    def final(self, module: Module, key: Key) -> Key:
+        return (*self.load_prefix.get(module.layer, ()), *key)
+
+    def written(self, module: Module, key: Key) -> Key:
+        """How ``module`` names the asset Dagster knows as ``key``: as written, in its own
+        layer (the load-time prefix is applied to the whole layer); else in full."""
+        if key in self.raw_of and self.layer_of[key] == module.layer:
+            return self.raw_of[key]
+        return key
+
+    def usable(self, module: Module, provider: Provider) -> bool:
+        """Loading layer by layer, an imported asset object would be loaded with the other
+        layer's prefix and group as well: only names of the same layer are imported then."""
+        return not self.by_layer or provider.kind == "spec" or provider.module.layer == module.layer
 
     # --- choosing upstreams -------------------------------------------------------------
 
@@ -340,22 +409,41 @@ class ProjectGenerator:
         count: int,
         deps: bool = True,
         inputs: tuple[str, ...] = ("param", "asset_in_key", "asset_in_prefix", "asset_in_name"),
+        group: str | None = None,
     ) -> Upstreams:
-        """Up to ``count`` upstreams, each declared with a randomly chosen mechanism."""
+        """Up to ``count`` upstreams, each declared with a randomly chosen mechanism.
+
+        With ``group`` (the downstream asset's group, when it has one group), a one-part
+        key may name an asset of that group by its name alone, which Dagster resolves."""
         chosen = Upstreams()
         defined = list(self.defined)
         mechanisms = ["provider", "assetdep_provider", "literal", "external"] if deps else []
         mechanisms += inputs
+        if group is not None:
+            mechanisms += ["by_name"] + (["by_name_param"] if "param" in inputs else [])
         for _ in range(count * 3):
             if len(chosen.deps) + len(chosen.input_names) >= count or not mechanisms:
                 break
             mechanism = self.rng.choice(mechanisms)
-            if mechanism in ("provider", "assetdep_provider"):
+            self.used.add(mechanism)
+            if mechanism in ("by_name", "by_name_param"):
+                assert group is not None
+                key = self.by_name(module, group, chosen)
+                if key is None:
+                    continue
+                if mechanism == "by_name":
+                    chosen.deps.append(f'"{key[-1]}"')
+                else:
+                    chosen.params.append(key[-1])
+                    chosen.input_names.append(key[-1])
+                chosen.keys.add(key)
+            elif mechanism in ("provider", "assetdep_provider"):
                 candidates = [
                     p
                     for p in self.providers
                     if not set(p.keys) & chosen.keys
                     and (mechanism == "provider" or len(p.keys) == 1)
+                    and self.usable(module, p)
                 ]
                 if not candidates:
                     continue
@@ -372,11 +460,30 @@ class ProjectGenerator:
                     key = self.external_key()
                 if key in chosen.keys:
                     continue
-                chosen.deps.append(self.dep_literal(module, key))
+                chosen.deps.append(self.dep_literal(module, self.written(module, key)))
                 chosen.keys.add(key)
             else:
                 self.input(module, mechanism, defined, chosen)
         return chosen
+
+    def by_name(self, module: Module, group: str, chosen: Upstreams) -> Key | None:
+        """An asset of ``group`` whose name alone (a one-part key no asset has) Dagster
+        resolves to it: the only asset of that name in the group."""
+        names: dict[str, int] = {}
+        for key in [*self.defined, *self.sources]:
+            names[key[-1]] = names.get(key[-1], 0) + 1
+        candidates = [
+            key
+            for key, key_group in self.group_of.items()
+            if key_group == group
+            and len(key) > 1
+            and names[key[-1]] == 1
+            and (key[-1],) not in self.defined
+            and key not in chosen.keys
+            and key[-1] not in chosen.input_names
+            and key[-1] not in ("context", "config")
+        ]
+        return self.rng.choice(candidates) if candidates else None
 
     def external_key(self) -> Key:
         if self.rng.random() < 0.5:
@@ -386,48 +493,124 @@ class ProjectGenerator:
     def input(self, module: Module, mechanism: str, defined: list[Key], chosen: Upstreams) -> None:
         """A parameter, or an ``ins`` entry, for an existing asset (Dagster requires one)."""
         free = [key for key in defined if key not in chosen.keys]
-        single = [key for key in free if len(key) == 1 and key[0] not in chosen.input_names]
+        written = {key: self.written(module, key) for key in free}
+        single = [
+            key
+            for key in free
+            if len(written[key]) == 1
+            and written[key][0] not in chosen.input_names
+            and written[key][0] not in ("context", "config")
+        ]
         if mechanism == "param" and single:
             key = self.rng.choice(single)
-            chosen.params.append(key[0])
-            chosen.input_names.append(key[0])
+            chosen.params.append(written[key][0])
+            chosen.input_names.append(written[key][0])
         elif mechanism == "asset_in_name" and single:
             key = self.rng.choice(single)
-            chosen.ins.append(f'"{key[0]}": {self.dagster(module, "AssetIn")}()')
-            chosen.input_names.append(key[0])
+            chosen.ins.append(f'"{written[key][0]}": {self.dagster(module, "AssetIn")}()')
+            chosen.input_names.append(written[key][0])
         elif mechanism == "asset_in_key" and free:
             key = self.rng.choice(free)
             name = self.fresh("upstream")
             asset_in = self.dagster(module, "AssetIn")
-            argument = self.key_expression(module, key)
+            argument = self.key_expression(module, written[key])
             if self.rng.random() < 0.5:
                 chosen.ins.append(f'"{name}": {asset_in}(key={argument})')
             else:
                 chosen.ins.append(f'"{name}": {asset_in}({argument})')
             chosen.input_names.append(name)
         elif mechanism == "asset_in_prefix":
-            prefixed = [k for k in free if len(k) > 1 and k[-1] not in chosen.input_names]
+            prefixed = [
+                k
+                for k in free
+                if len(written[k]) > 1
+                and written[k][-1] not in chosen.input_names
+                and written[k][-1] not in ("context", "config")
+            ]
             if not prefixed:
                 return
             key = self.rng.choice(prefixed)
-            prefix = f'"{key[0]}"' if len(key) == 2 and self.rng.random() < 0.5 else None
-            prefix = prefix or "[" + ", ".join(f'"{part}"' for part in key[:-1]) + "]"
-            chosen.ins.append(
-                f'"{key[-1]}": {self.dagster(module, "AssetIn")}(key_prefix={prefix})'
-            )
-            chosen.input_names.append(key[-1])
+            parts = written[key]
+            prefix = f'"{parts[0]}"' if len(parts) == 2 and self.rng.random() < 0.5 else None
+            prefix = prefix or "[" + ", ".join(f'"{part}"' for part in parts[:-1]) + "]"
+            if self.rng.random() < 0.3:  # key_prefix is AssetIn's third positional parameter
+                argument = f"None, None, {prefix}"
+            else:
+                argument = f"key_prefix={prefix}"
+            chosen.ins.append(f'"{parts[-1]}": {self.dagster(module, "AssetIn")}({argument})')
+            chosen.input_names.append(parts[-1])
         else:
             return
         chosen.keys.add(key)
 
     # --- declarations -------------------------------------------------------------------
 
-    def signature(self, chosen: Upstreams, context: bool) -> str:
+    def signature(self, chosen: Upstreams, context: bool, module: Module | None = None) -> str:
         names = list(chosen.input_names)
+        if module is not None:
+            names += self.resource_parameters(module)
         self.rng.shuffle(names)
         if context:
-            names.insert(0, self.rng.choice(CONTEXT_NAMES))
+            name = self.rng.choice(CONTEXT_NAMES)
+            if module is not None and self.rng.random() < 0.5:
+                context_class = self.rng.choice(("AssetExecutionContext", "OpExecutionContext"))
+                name = f"{name}: {self.dagster(module, context_class)}"
+            names.insert(0, name)
         return ", ".join(names)
+
+    def resource_parameters(self, module: Module) -> list[str]:
+        """Parameters Dagster takes for resources or config, never for upstream assets."""
+        found = []
+        for _ in range(self.rng.choice((0, 0, 0, 1, 2))):
+            kind = self.rng.choice(("local", "shared", "subclass", "pipes", "param", "config"))
+            name = self.fresh("res")
+            if kind == "local":
+                cls = self.fresh("Local").title().replace("_", "")
+                base = self.dagster(module, "ConfigurableResource")
+                module.body.append(f"class {cls}({base}):\n    level: int = 0")
+                found.append(f"{name}: {cls}")
+                self.resource_imports.add(f"from {module.dotted} import {cls}")
+                self.resources[name] = f"{cls}()"
+            elif kind in ("shared", "subclass"):
+                self.shared_resources()
+                cls, home = (
+                    ("Warehouse", "orchestration.resources")
+                    if kind == "shared"
+                    else ("Reporting", "orchestration.reporting")
+                )
+                if self.rng.random() < 0.5:
+                    module.need(f"from {home} import {cls}")
+                    found.append(f"{name}: {cls}")
+                else:
+                    package, _, leaf = home.rpartition(".")
+                    module.need(f"from {package} import {leaf}")
+                    found.append(f"{name}: {leaf}.{cls}")
+                self.resource_imports.add(f"from {home} import {cls}")
+                self.resources[name] = f"{cls}()"
+            elif kind == "pipes":
+                found.append(f"{name}: {self.dagster(module, 'PipesSubprocessClient')}")
+                self.resources[name] = "dg.PipesSubprocessClient()"
+            elif kind == "param":
+                found.append(f"{name}: {self.dagster(module, 'ResourceParam')}[str]")
+                self.resources[name] = '"token"'
+            elif "config" not in " ".join(found):
+                cls = self.fresh("Settings").title().replace("_", "")
+                module.body.append(
+                    f"class {cls}({self.dagster(module, 'Config')}):\n    limit: int = 1"
+                )
+                found.append(f"config: {cls}")
+        return found
+
+    def shared_resources(self) -> None:
+        """A resource class in a module of its own, and a subclass of it in another."""
+        self.support["src/orchestration/resources.py"] = (
+            "import dagster as dg\n\n\nclass Warehouse(dg.ConfigurableResource):\n"
+            '    dsn: str = "memory"\n'
+        )
+        self.support["src/orchestration/reporting.py"] = (
+            "from orchestration import resources\n\n\n"
+            "class Reporting(resources.Warehouse):\n    pass\n"
+        )
 
     def options(self, chosen: Upstreams) -> list[str]:
         options = []
@@ -476,27 +659,56 @@ class ProjectGenerator:
             options.append(f"key_prefix={written}")
             if style == "prefix_name":
                 options.append(f'name="{name}"')
-        chosen = self.upstreams(module, 0 if bare else self.rng.randint(0, 4))
+        group = module.layer if self.rng.random() < 0.5 and not bare else None
+        final_group = self.load_group.get(module.layer) or group or "default"
+        chosen = self.upstreams(module, 0 if bare else self.rng.randint(0, 4), group=final_group)
         options += self.options(chosen)
-        if self.rng.random() < 0.5 and not bare:
-            options.append(f'group_name="{module.layer}"')
+        if group is not None:
+            options.append(f'group_name="{group}"')
         self.rng.shuffle(options)
+        decorator = self.decorator(module, "asset", options)
+        if options and self.rng.random() < 0.25:
+            decorator = self.shared_options(module, options)
         context = self.rng.random() < 0.4
         module.body.append(
-            f"{self.decorator(module, 'asset', options)}\n"
-            f"def {function}({self.signature(chosen, context)}):\n    return 1"
+            f"{decorator}\ndef {function}({self.signature(chosen, context, module)}):\n    return 1"
         )
-        self.define(module, function, [key])
+        self.define(module, function, [key], group=group)
+
+    def shared_options(self, module: Module, options: list[str]) -> str:
+        """The decorator with its key and group options moved into a dict constant
+        (``**OPTIONS``) or a ``functools.partial`` of ``asset``."""
+        shared = [o for o in options if o.startswith(("group_name=", "key_prefix=", "name="))]
+        rest = [o for o in options if o not in shared]
+        if not shared:
+            return self.decorator(module, "asset", options)
+        if self.rng.random() < 0.5:
+            constant = self.fresh("OPTIONS").upper()
+            entries = ", ".join(
+                f'"{option.split("=", 1)[0]}": {option.split("=", 1)[1]}' for option in shared
+            )
+            module.body.append(f"{constant} = {{{entries}}}")
+            return f"@{self.dagster(module, 'asset')}(**{constant}, {', '.join(rest)})".replace(
+                ", )", ")"
+            )
+        alias = self.fresh("layer_asset")
+        module.need("import functools")
+        module.body.append(
+            f"{alias} = functools.partial({self.dagster(module, 'asset')}, {', '.join(shared)})"
+        )
+        return f"@{alias}({', '.join(rest)})"
 
     def prefix(self) -> Key:
         return tuple(self.rng.sample(PREFIXES, self.rng.randint(1, 2)))
 
-    def multi_asset_outs(self, module: Module) -> None:
-        function = self.fresh("multi")
+    def asset_outs(
+        self, module: Module, count: int, groups: bool = True
+    ) -> tuple[list[str], list[Key]]:
+        """``AssetOut``s of a multi-asset: rendered entries and their keys."""
         outs, keys = [], []
-        for _ in range(self.rng.randint(1, 3)):
+        for _ in range(count):
             out = self.fresh(self.rng.choice(WORDS))
-            style = self.rng.choice(("plain", "prefix", "prefix_list", "key"))
+            style = self.rng.choice(("plain", "prefix", "prefix_list", "key", "positional"))
             asset_out = self.dagster(module, "AssetOut")
             if style == "plain":
                 keys.append((out,))
@@ -505,6 +717,15 @@ class ProjectGenerator:
                 prefix = self.rng.choice(PREFIXES)
                 keys.append((prefix, out))
                 outs.append(f'"{out}": {asset_out}(key_prefix="{prefix}")')
+            elif style == "positional":  # key_prefix is AssetOut's first parameter
+                prefix = self.prefix()
+                keys.append((*prefix, out))
+                written = (
+                    f'"{prefix[0]}"'
+                    if len(prefix) == 1
+                    else "[" + ", ".join(f'"{p}"' for p in prefix) + "]"
+                )
+                outs.append(f'"{out}": {asset_out}({written})')
             elif style == "prefix_list":
                 prefix = self.prefix()
                 keys.append((*prefix, out))
@@ -514,17 +735,64 @@ class ProjectGenerator:
                 key = (module.layer, self.fresh("out"))
                 keys.append(key)
                 outs.append(f'"{out}": {asset_out}(key={self.key_expression(module, key)})')
+        return outs, keys
+
+    def multi_asset_outs(self, module: Module) -> None:
+        function = self.fresh("multi")
+        outs, keys = self.asset_outs(module, self.rng.randint(1, 3))
         chosen = self.upstreams(module, self.rng.randint(0, 4))
         options = [f"outs={{{', '.join(outs)}}}", *self.options(chosen)]
-        if self.rng.random() < 0.5:
-            options.append(f'group_name="{module.layer}"')
+        group = module.layer if self.rng.random() < 0.5 else None
+        if group is not None:
+            options.append(f'group_name="{group}"')
         context = self.rng.random() < 0.4
         returned = ", ".join("1" for _ in outs) if len(outs) > 1 else "1"
         module.body.append(
             f"{self.decorator(module, 'multi_asset', options)}\n"
-            f"def {function}({self.signature(chosen, context)}):\n    return {returned}"
+            f"def {function}({self.signature(chosen, context, module)}):\n    return {returned}"
         )
-        self.define(module, function, keys)
+        self.define(module, function, keys, group=group)
+
+    def multi_asset_internal(self, module: Module) -> None:
+        """``internal_asset_deps``: each output depends on the inputs (and earlier
+        outputs) it lists, an output left out on nothing."""
+        function = self.fresh("multi")
+        outs, keys = self.asset_outs(module, self.rng.randint(2, 3))
+        chosen = self.upstreams(module, self.rng.randint(0, 3), inputs=())
+        # Only literal keys: internal_asset_deps names them as AssetKeys.
+        literal = [
+            self.written(module, key) if key in self.defined else key for key in sorted(chosen.keys)
+        ]
+        deps = [self.dep_literal(module, key) for key in literal]
+        own: dict[int, set[Key]] = {index: set() for index in range(len(keys))}
+        for key in literal:  # every input must be some output's dependency
+            own[self.rng.randrange(len(keys))].add(key)
+        for index in range(1, len(keys)):
+            if self.rng.random() < 0.5:
+                own[index].add(keys[self.rng.randrange(index)])
+        asset_key = self.dagster(module, "AssetKey")
+        entries = []
+        out_names = [out.split('"')[1] for out in outs]
+        for index, name in enumerate(out_names):
+            if not own[index] and self.rng.random() < 0.5:
+                continue  # left out: depends on nothing
+            members = ", ".join(
+                f"{asset_key}([{', '.join(repr(p).replace(chr(39), chr(34)) for p in key)}])"
+                for key in sorted(own[index])
+            )
+            entries.append(f'"{name}": {{{members}}}' if members else f'"{name}": set()')
+        options = [f"outs={{{', '.join(outs)}}}", f"internal_asset_deps={{{', '.join(entries)}}}"]
+        if deps:
+            options.append(f"deps=[{', '.join(deps)}]")
+        group = module.layer if self.rng.random() < 0.5 else None
+        if group is not None:
+            options.append(f'group_name="{group}"')
+        returned = ", ".join("1" for _ in outs)
+        module.body.append(
+            f"{self.decorator(module, 'multi_asset', options)}\n"
+            f"def {function}():\n    return {returned}"
+        )
+        self.define(module, function, keys, group=group)
 
     def multi_asset_specs(self, module: Module) -> None:
         """Specs each with their own deps; parameters and ``ins`` must be among them."""
@@ -545,7 +813,7 @@ class ProjectGenerator:
                 )
                 inputs.keys -= chosen.keys
                 for input_key in sorted(inputs.keys):
-                    chosen.deps.append(self.dep_literal(module, input_key))
+                    chosen.deps.append(self.dep_literal(module, self.written(module, input_key)))
                 chosen.keys |= inputs.keys
             self.rng.shuffle(chosen.deps)
             spec_class = self.dagster(module, "AssetSpec")
@@ -561,7 +829,7 @@ class ProjectGenerator:
                 # A module-level spec, used in specs= by its name.
                 name = self.fresh("spec")
                 module.body.append(f"{name} = {spec}")
-                self.define(module, name, [key], asset=False)
+                self.define(module, name, [key], asset=False, kind="spec")
                 spec = name
             specs.append(spec)
             keys.append(key)
@@ -575,18 +843,16 @@ class ProjectGenerator:
         context = self.rng.random() < 0.4
         module.body.append(
             f"{self.decorator(module, 'multi_asset', options)}\n"
-            f"def {function}({self.signature(inputs, context)}):\n    pass"
+            f"def {function}({self.signature(inputs, context, module)}):\n    pass"
         )
-        for key in keys:
-            assert key not in self.defined, key
-            self.defined[key] = module.path
-        self.define(module, function, keys, asset=False)
+        finals = self.define(module, None, keys)
+        self.providers.append(Provider(function, module, tuple(finals)))
+        module.bound[function] = function
+        module.exports[function] = function
 
     def graph_asset(self, module: Module) -> None:
         function = self.fresh("graph")
-        chosen = self.upstreams(module, self.rng.randint(0, 3), deps=False)
-        names = list(chosen.input_names)
-        options = self.options(Upstreams(ins=chosen.ins))
+        options: list[str] = []
         style = self.rng.choice(("default", "name", "prefix", "key"))
         if style == "default":
             key: Key = (function,)
@@ -600,6 +866,19 @@ class ProjectGenerator:
         else:
             key = (module.layer, self.fresh(self.rng.choice(WORDS)))
             options.append(f"key={self.key_expression(module, key)}")
+        group = module.layer if self.rng.random() < 0.5 else None
+        if group is not None:
+            options.append(f'group_name="{group}"')
+        final_group = self.load_group.get(module.layer) or group or "default"
+        chosen = self.upstreams(
+            module,
+            self.rng.randint(0, 3),
+            deps=False,
+            inputs=("param", "asset_in_key", "asset_in_prefix", "asset_in_name"),
+            group=final_group,
+        )
+        names = list(chosen.input_names)
+        options += self.options(Upstreams(ins=chosen.ins))
         op = f"op_for_{function}"
         arguments = ", ".join(names)
         module.body.append(
@@ -609,7 +888,124 @@ class ProjectGenerator:
             f"{self.decorator(module, 'graph_asset', options)}\n"
             f"def {function}({arguments}):\n    return {op}({arguments})"
         )
-        self.define(module, function, [key])
+        self.define(module, function, [key], group=group)
+
+    def graph_multi_asset(self, module: Module) -> None:
+        """Every output of a graph multi-asset depends on every input; AssetOut groups are
+        not used there, only the decorator's."""
+        function = self.fresh("graph_multi")
+        outs, keys = self.asset_outs(module, self.rng.randint(1, 3))
+        chosen = self.upstreams(module, self.rng.randint(0, 3), deps=False)
+        names = list(chosen.input_names)
+        options = [f"outs={{{', '.join(outs)}}}", *self.options(Upstreams(ins=chosen.ins))]
+        group = module.layer if self.rng.random() < 0.5 else None
+        if group is not None:
+            options.append(f'group_name="{group}"')
+        op = f"op_for_{function}"
+        arguments = ", ".join(names)
+        module.body.append(
+            f"{self.decorator(module, 'op', [])}\ndef {op}({arguments}):\n    return 1"
+        )
+        results = ", ".join(f'"{out.split(chr(34))[1]}": {op}({arguments})' for out in outs)
+        module.body.append(
+            f"{self.decorator(module, 'graph_multi_asset', options)}\n"
+            f"def {function}({arguments}):\n    return {{{results}}}"
+        )
+        self.define(module, function, keys, group=group)
+
+    def from_graph(self, module: Module) -> None:
+        """``AssetsDefinition.from_graph`` over a ``@graph`` of the module."""
+        graph = self.fresh("cleaning")
+        op = f"op_for_{graph}"
+        candidates = [key for key in self.defined if key[-1] not in ("context", "config")]
+        inputs = self.rng.sample(candidates, min(len(candidates), self.rng.randint(0, 2)))
+        names = [f"in_{index}" for index in range(len(inputs))]
+        arguments = ", ".join(names)
+        module.body.append(
+            f"{self.decorator(module, 'op', [])}\ndef {op}({arguments}):\n    return 1"
+        )
+        module.body.append(
+            f"{self.decorator(module, 'graph', [])}\ndef {graph}({arguments}):\n"
+            f"    return {op}({arguments})"
+        )
+        asset_key = self.dagster(module, "AssetKey")
+        by_input = ", ".join(
+            f'"{name}": {asset_key}({list(self.written(module, key))!r})'.replace("'", '"')
+            for name, key in zip(names, inputs, strict=True)
+        )
+        options = [graph, f"keys_by_input_name={{{by_input}}}"]
+        if self.rng.random() < 0.5:
+            key: Key = (module.layer, self.fresh("graphed"))
+            options.append(
+                f'keys_by_output_name={{"result": {asset_key}({list(key)!r})}}'.replace("'", '"')
+            )
+        else:
+            prefix = self.rng.choice(PREFIXES)
+            key = (prefix, graph)
+            options.append(f'key_prefix="{prefix}"')
+        group = module.layer if self.rng.random() < 0.5 else None
+        if group is not None:
+            options.append(f'group_name="{group}"')
+        name = self.fresh("graphed_assets")
+        module.body.append(
+            f"{name} = {self.dagster(module, 'AssetsDefinition')}.from_graph({', '.join(options)})"
+        )
+        self.define(module, name, [key], group=group)
+
+    def factory(self, module: Module) -> None:
+        """Assets made by a function or a loop over a literal list of names."""
+        names = [self.fresh(self.rng.choice(WORDS)) for _ in range(self.rng.randint(1, 3))]
+        keys = [(module.layer, name) for name in names]
+        chosen = self.upstreams(module, self.rng.randint(0, 2), inputs=())
+        options = [f"deps=[{', '.join(chosen.deps)}]"] if chosen.deps else []
+        group = module.layer if self.rng.random() < 0.5 else None
+        if group is not None:
+            options.append(f'group_name="{group}"')
+        listed = "[" + ", ".join(f'"{name}"' for name in names) + "]"
+        style = self.rng.choice(("comprehension", "calls", "loop_list", "loop_globals"))
+        asset = self.dagster(module, "asset")
+        if style in ("comprehension", "calls"):
+            maker = self.fresh("make")
+            key_option = f'key=["{module.layer}", name]'
+            module.body.append(
+                f"def {maker}(name):\n"
+                f"    @{asset}({', '.join([key_option, *options])})\n"
+                "    def _asset():\n        return 1\n\n    return _asset"
+            )
+            if style == "comprehension":
+                holder = self.fresh("made").upper()
+                module.body.append(f"{holder} = [{maker}(name) for name in {listed}]")
+            else:
+                module.body.append("\n".join(f'made_{name} = {maker}("{name}")' for name in names))
+        else:
+            function = self.fresh("looped")
+            prefix = f'key_prefix="{module.layer}"'
+            body = (
+                f"    @{asset}({', '.join(['name=name', prefix, *options])})\n"
+                f"    def {function}():\n        return 1\n\n"
+            )
+            if style == "loop_list":
+                holder = self.fresh("LOOPED").upper()
+                module.body.append(
+                    f"{holder} = []\nfor name in {listed}:\n\n{body}    {holder}.append({function})"
+                )
+            else:
+                module.body.append(
+                    f"for name in {listed}:\n\n{body}"
+                    f'    globals()[f"{function}_{{name}}"] = {function}'
+                )
+        for key in keys:
+            self.define(module, None, [key], group=group)
+
+    def source_asset(self, module: Module) -> None:
+        """A ``SourceAsset``: loaded as an external input, never materialised."""
+        name = self.fresh("source")
+        key = self.external_key()
+        written = self.key_expression(module, key)
+        argument = written if self.rng.random() < 0.5 else f"key={written}"
+        module.body.append(f"{name} = {self.dagster(module, 'SourceAsset')}({argument})")
+        self.sources.add(key)
+        self.define(module, name, [key], asset=False, kind="source")
 
     def module_spec(self, module: Module) -> None:
         """A module-level ``AssetSpec``: not an asset (no include_specs), but a key for deps."""
@@ -620,10 +1016,35 @@ class ProjectGenerator:
         if chosen.deps:
             arguments.append(f"deps=[{', '.join(chosen.deps)}]")
         module.body.append(f"{name} = {self.dagster(module, 'AssetSpec')}({', '.join(arguments)})")
-        self.define(module, name, [key], asset=False)
+        self.define(module, name, [key], asset=False, kind="spec")
+
+    def definitions(self) -> str:
+        """The definitions module: how the project's assets are loaded, and the resources."""
+        lines = ['"""Generated definitions."""', "", "import dagster as dg", ""]
+        if self.by_layer:
+            lines.append("from orchestration.assets import bronze, gold, silver")
+            loads = []
+            for layer in LAYERS:
+                arguments = [layer]
+                if layer in self.load_group:
+                    group = f'"{self.load_group[layer]}"'
+                    arguments.append(group if self.rng.random() < 0.5 else f"group_name={group}")
+                if layer in self.load_prefix:
+                    prefix = self.load_prefix[layer]
+                    written = f'"{prefix[0]}"' if self.rng.random() < 0.5 else f'["{prefix[0]}"]'
+                    arguments.append(f"key_prefix={written}")
+                loads.append(f"*dg.load_assets_from_package_module({', '.join(arguments)})")
+            assets = "[" + ", ".join(loads) + "]"
+        else:
+            lines.append("from orchestration import assets")
+            assets = "dg.load_assets_from_package_module(assets)"
+        lines += sorted(self.resource_imports)
+        resources = ", ".join(f'"{name}": {value}' for name, value in self.resources.items())
+        lines += ["", "", f"defs = dg.Definitions(assets={assets}, resources={{{resources}}})", ""]
+        return "\n".join(lines)
 
     def generate(self) -> dict[str, str]:
-        """The project's asset modules: relative path -> source."""
+        """The project's files: relative path -> source."""
         count = self.rng.randint(2, 5)
         layers = sorted(self.rng.choice(LAYERS) for _ in range(count))
         makers = (
@@ -631,26 +1052,34 @@ class ProjectGenerator:
             self.asset,
             self.asset,
             self.multi_asset_outs,
+            self.multi_asset_internal,
             self.multi_asset_specs,
             self.graph_asset,
+            self.graph_multi_asset,
+            self.from_graph,
+            self.factory,
+            self.source_asset,
             self.module_spec,
         )
         for index, layer in enumerate(layers):
             self.package_init(before=index)
-            module = Module(index, layer, f"run_{layer}_m{index}")
+            module = Module(index, layer, f"run_{layer}_m{index}", star=self.rng.random() < 0.15)
             self.modules.append(module)
-            module.need("import dagster as dg")
+            module.need("from dagster import *" if module.star else "import dagster as dg")
             for _ in range(self.rng.randint(2, 5)):
                 self.rng.choice(makers)(module)
         if self.seed % 4 == 0:
             # A spec whose key and deps have a "/" inside one part: legal for Dagster,
             # and never loaded as an asset.
+            self.modules[-1].need("import dagster as dg")
             self.modules[-1].body.append(
                 'slash_spec = dg.AssetSpec("raw/with_slash", deps=["x/y", dg.AssetKey("a/b")])'
             )
         files = {module.path: module.source() for module in self.modules}
         for layer, lines in self.package_lines.items():
             files[f"src/orchestration/assets/{layer}/__init__.py"] = "\n".join(lines) + "\n"
+        files.update(self.support)
+        files["src/orchestration/definitions.py"] = self.definitions()
         return files
 
 
@@ -713,8 +1142,8 @@ def lint_graph(root: Path, capsys, *options: str) -> dict:
 
 
 def describe(root: Path) -> str:
-    """The project's asset modules, to read when an assertion fails."""
-    modules = sorted((root / "src/orchestration/assets").rglob("run_*.py"))
+    """The project's modules, to read when an assertion fails."""
+    modules = sorted((root / "src/orchestration").rglob("*.py"))
     return "\n".join(f"# --- {path.relative_to(root)}\n{path.read_text()}" for path in modules)
 
 
@@ -737,18 +1166,25 @@ def test_linter_graph_equals_dagster_graph(seed, oracle, capsys):
             f"edges only in the linter: {sorted(edges - expected_edges)}; "
             f"only in Dagster: {sorted(expected_edges - edges)} {context}"
         )
-        # Dagster's other nodes are the stubs it makes for upstreams nobody defines.
+        # Dagster's other nodes are its external inputs: the source assets, and the stubs
+        # it makes for upstreams nobody defines.
         stubs = set(dagster["nodes"]) - set(dagster["defined"])
-        assert {up for up, _ in edges} - assets == stubs
+        sources = {"/".join(key) for key in generator.sources}
+        assert ({up for up, _ in edges} - assets) | sources == stubs
         # Each asset is reported in the file that declares it.
         paths = {asset["key"]: asset["path"] for asset in graph["assets"]}
         assert paths == {"/".join(key): path for key, path in generator.defined.items()}
-    # Every key is unique and every declaration static: no duplicate, nothing unresolved.
+    # Every key is unique and every declaration static: no duplicate, nothing unresolved,
+    # nothing the linter cannot see, nothing Dagster would refuse.
     capsys.readouterr()
     main(["--format", "json", "--select", "POL000,POL010,POL012", str(root)])
     findings = json.loads(capsys.readouterr().out or "[]")
     wrong = [finding for finding in findings if finding["code"] in ("POL000", "POL010", "POL012")]
     assert wrong == [], describe(root)
+    result = lint_project(root, load_config(root), use_cache=False)
+    assert result.graph.blind == [] and result.graph.refused == [], describe(root)
+    assert result.graph.unloaded == [] and result.graph.complete
+    assert {"/".join(key) for key in result.graph.external} >= sources
 
 
 def test_generated_projects_cover_every_declaration_style(oracle):
@@ -779,6 +1215,30 @@ def test_generated_projects_cover_every_declaration_style(oracle):
         "multi_asset(outs={",
         "AssetOut(key_prefix=",
         "graph_asset",
+        "graph_multi_asset(outs=",
+        "internal_asset_deps={",
+        ".from_graph(cleaning_",
+        "keys_by_output_name=",
+        "SourceAsset(",
+        "from dagster import *\n",
+        "(**OPTIONS_",
+        "functools.partial(",
+        ": Local",
+        ": Warehouse",
+        ": resources.Warehouse",
+        ": Reporting",
+        ": reporting.Reporting",
+        "PipesSubprocessClient",
+        "ResourceParam[str]",
+        "config: Settings",
+        "context: dg.AssetExecutionContext",
+        "for name in [",
+        "globals()[f",
+        ".append(looped_",
+        "(name) for name in [",
+        "AssetOut([",
+        'AssetOut("',
+        "AssetIn(None, None, ",
         "@dg.op",
         "from orchestration.assets.",
         " as mod_",
@@ -792,6 +1252,17 @@ def test_generated_projects_cover_every_declaration_style(oracle):
     ):
         assert fragment in sources, fragment
     assert re.search(r"^from \S+ import \w+ as \w+_in\d+$", sources, re.MULTILINE)
+    # One-part keys Dagster resolves in the group, as a dep and as a parameter.
+    used = set().union(*(generator.used for _, generator, _ in oracle.projects.values()))
+    assert {"by_name", "by_name_param"} <= used
+    # The definitions load every way: as the template does, and layer by layer with a
+    # load-time group and key prefix.
+    definitions = "\n".join(
+        (root / "src/orchestration/definitions.py").read_text()
+        for root, _, _ in oracle.projects.values()
+    )
+    for fragment in ("load_assets_from_package_module(assets)", 'group_name="', "key_prefix=["):
+        assert fragment in definitions, fragment
     # A name re-exported by a layer package's __init__, imported from the package.
     package_import = r"^from (\.|\.\.\w+|orchestration\.assets\.\w+) import (?!run_)\w+"
     assert re.search(package_import, sources, re.MULTILINE)

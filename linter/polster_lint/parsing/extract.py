@@ -1208,6 +1208,14 @@ class _ModuleExtractor:
     def _reference(self, expression: cst.BaseExpression) -> Reference:
         """One element of ``deps=[...]``."""
         text = self._code(expression)
+        name = expression.value if isinstance(expression, cst.Name) else None
+        held = self._get_objects(name) if name is not None else ()
+        if name is not None and held:  # an asset object (function, from_graph, source)
+            if self.scopes:
+                keys = [d.key for d in self.facts.assets if d.obj in held]
+                if len(keys) == 1 and keys[0] is not None:
+                    return Reference(text=text, anchor=self._anchor(expression), key=keys[0])
+            return Reference(text=text, anchor=self._anchor(expression), symbol=(self.module, name))
         if isinstance(expression, cst.Name) and self._lookup_value(expression.value) is not None:
             value = self._deref(expression)
             if not isinstance(value, (cst.Name, cst.Attribute)):
@@ -1226,13 +1234,6 @@ class _ModuleExtractor:
             key = self._literal_key(options["key"]) if "key" in options else None
             return Reference(text=text, anchor=self._anchor(expression), key=key)
         if isinstance(expression, (cst.Name, cst.Attribute)):
-            objects = (
-                self._get_objects(expression.value) if isinstance(expression, cst.Name) else ()
-            )
-            if objects and self.scopes:
-                keys = [d.key for d in self.facts.assets if d.obj in objects]
-                if len(keys) == 1 and keys[0] is not None:
-                    return Reference(text=text, anchor=self._anchor(expression), key=keys[0])
             qualified = self._qualify(expression)
             if qualified is not None:
                 module, _, name = qualified.rpartition(".")
