@@ -84,7 +84,9 @@ def analyse(files: dict[str, str], settings: dict | None = None) -> Analysis:
         file = source_file(path, config) or support_file(path, config)
         reader = extract if file.is_asset_module or file.is_support else extract_reads
         modules.append((file, reader(sources[path].encode(), file.module, file.is_package)))
-    graph = build_graph(modules, config.definitions_module)
+    graph = build_graph(
+        modules, config.definitions_module, config.layer_source, config.layer_folders
+    )
     findings = [(f.code, f.path, f.line, f.column) for f in lint_sources(sources, config)]
     return Analysis(graph, findings, sources)
 
@@ -882,3 +884,148 @@ def test_a_project_with_only_a_lint_table_is_found(tmp_path, capsys):
     assert [(f["code"], f["path"]) for f in found] == [
         ("POL005", "pipelines/assets/silver/run_silver_x.py")
     ]
+
+
+# --- where layers come from (layer-source) --------------------------------------------
+
+LAYER_MODULES = {
+    "pipelines/assets/__init__.py": "",
+    "pipelines/assets/raw.py": """\
+        import dagster as dg
+
+
+        @dg.asset(key_prefix=["sales"], group_name="sales")
+        def orders() -> None: ...
+        """,
+    "pipelines/assets/refined.py": """\
+        import dagster as dg
+
+
+        @dg.asset(key_prefix=["sales"], group_name="sales", deps=[["sales", "orders"]])
+        def clean_orders() -> None: ...
+        """,
+    "pipelines/assets/marts.py": """\
+        import dagster as dg
+
+
+        @dg.asset(key_prefix=["sales"], group_name="sales", deps=[["sales", "orders"]])
+        def revenue() -> None: ...
+        """,
+    "pipelines/definitions.py": """\
+        import dagster as dg
+
+        from pipelines import assets
+
+        defs = dg.Definitions(assets=dg.load_assets_from_package_module(assets))
+        """,
+}
+LAYOUT = {
+    "assets-dir": "pipelines/assets",
+    "source-root": ".",
+    "definitions-module": "pipelines.definitions",
+    "layer-names": {"bronze": "raw", "silver": "refined", "gold": "marts"},
+}
+
+
+def test_layers_by_module_file():
+    result = analyse(LAYER_MODULES, {**LAYOUT, "layer-source": "module"})
+    layers = {key_string(key): asset.layer for key, asset in result.graph.assets.items()}
+    assert layers == {
+        "sales/orders": "bronze",
+        "sales/clean_orders": "silver",
+        "sales/revenue": "gold",
+    }
+    # Groups are domains here: no POL007; the gold mart reads bronze: POL002.
+    assert result.findings == [("POL002", "pipelines/assets/marts.py", 4, 59)]
+
+
+def test_layers_by_module_file_flag_an_asset_outside_them():
+    files = {**LAYER_MODULES, "pipelines/assets/misc.py": LAYER_MODULES["pipelines/assets/raw.py"]}
+    files["pipelines/assets/misc.py"] = files["pipelines/assets/misc.py"].replace(
+        "def orders", "def extra"
+    )
+    result = analyse(files, {**LAYOUT, "layer-source": "module"})
+    assert ("POL007", "pipelines/assets/misc.py", 4, 22) in result.findings
+
+
+KEY_LAYERS = {
+    f"{ASSETS}/sales.py": """\
+        import dagster as dg
+
+
+        @dg.asset(key=["bronze", "sales", "orders"], group_name="sales")
+        def orders() -> None: ...
+
+
+        @dg.asset(key=["silver", "sales", "orders"], group_name="sales",
+                  deps=[["bronze", "sales", "orders"]])
+        def clean_orders() -> None: ...
+
+
+        @dg.asset(key=["gold", "sales", "revenue"], group_name="sales",
+                  deps=[["bronze", "sales", "orders"]])
+        def revenue() -> None: ...
+        """,
+}
+
+
+def test_layers_by_key_prefix_with_groups_as_domains():
+    result = analyse(KEY_LAYERS, {"layer-source": "key-prefix"})
+    assert result.findings == [("POL002", f"{ASSETS}/sales.py", 14, 17)]
+
+
+def test_layers_by_group_set_at_load_time():
+    files = {
+        f"{ASSETS}/__init__.py": "",
+        f"{ASSETS}/ingest.py": """\
+            import dagster as dg
+
+
+            @dg.asset
+            def orders() -> None: ...
+            """,
+        f"{ASSETS}/reports.py": """\
+            import dagster as dg
+
+
+            @dg.asset(deps=["orders"])
+            def revenue() -> None: ...
+            """,
+        DEFINITIONS: """\
+            import dagster as dg
+
+            from orchestration.assets import ingest, reports
+
+            defs = dg.Definitions(
+                assets=[
+                    *dg.load_assets_from_modules([ingest], group_name="bronze"),
+                    *dg.load_assets_from_modules([reports], group_name="gold"),
+                ]
+            )
+            """,
+    }
+    result = analyse(files, {"layer-source": "group"})
+    assert {key_string(k): a.layer for k, a in result.graph.assets.items()} == {
+        "orders": "bronze",
+        "revenue": "gold",
+    }
+    # The layers come from the groups the definitions give: gold reads bronze.
+    assert [code for code, *_ in result.findings] == ["POL002"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"layer-source": "path"}, "layer-source must be one of"),
+        (
+            {"layer-names": {"bronze": "raw"}, "layer-folders": {"bronze": "raw"}},
+            "layer-names and layer-folders are the same setting",
+        ),
+        ({"layer-names": {"bronze": "a/b"}}, "layer-names: each name must be a plain"),
+    ],
+)
+def test_layer_settings_are_checked(settings, message):
+    from polster_lint.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        config_from_table(settings)

@@ -69,7 +69,9 @@ def lint_project(
             break
         files += extra
         modules += collect_facts(extra, cache, jobs, limits)
-    graph = build_graph(modules, config.definitions_module)
+    graph = build_graph(
+        modules, config.definitions_module, config.layer_source, config.layer_folders
+    )
     violations = check_all(graph, modules, config)
     if check_runtime:
         violations += runtime_differences(root, config, graph, files)
@@ -353,7 +355,9 @@ def lint_sources(
     ]
     max_tokens = config.max_file_size // BYTES_PER_TOKEN
     modules = [(file, _facts_of(file, data[file.relative], max_tokens)) for file in files]
-    graph = build_graph(modules, config.definitions_module)
+    graph = build_graph(
+        modules, config.definitions_module, config.layer_source, config.layer_folders
+    )
     violations = check_all(graph, modules, config)
     return place_and_filter(
         violations, modules, config, lambda file, _: _positions_in(file, data[file.relative])

@@ -11,8 +11,12 @@ source-root = "src"               # what Python imports are relative to
 max-file-size = "1 MB"            # larger modules are reported (POL000), not read: bytes
                                   # as a number, or a string in bytes, KB or MB (1 KB = 1024)
 
-[tool.polster.lint.layer-folders] # layer -> its folder under assets-dir
-bronze = "bronze"
+layer-source = "folder"            # where an asset's layer comes from: "folder" (under
+                                  # assets-dir), "module" (assets/silver.py), "key-prefix"
+                                  # (the key's first part) or "group"
+
+[tool.polster.lint.layer-names]   # layer -> the folder, module, key prefix or group
+bronze = "bronze"                 # that marks it (also spelled layer-folders)
 
 ``max-file-size`` (1 KB to 16 MB, default 1 MB) also sets how many tokens one module may
 have: one per 16 bytes of it, 65,536 at 1 MB (see :mod:`polster_lint.domain.config`).
@@ -29,7 +33,7 @@ import tomllib
 from pathlib import Path
 
 from polster_lint.adapters.project import UnreadableFile, read_module
-from polster_lint.domain.config import MAX_FILE_SIZE_RANGE, LintConfig, size_text
+from polster_lint.domain.config import LAYER_SOURCES, MAX_FILE_SIZE_RANGE, LintConfig, size_text
 from polster_lint.domain.medallion import LAYERS
 from polster_lint.domain.model import Key
 from polster_lint.domain.rules import RULES
@@ -45,6 +49,8 @@ _OPTIONS = {
     "source-root",
     "definitions-module",
     "layer-folders",
+    "layer-names",
+    "layer-source",
     "max-file-size",
 }
 
@@ -99,7 +105,8 @@ def config_from_table(table: dict[str, object]) -> LintConfig:
         core_dir=_path_option(table, "core-dir", defaults.core_dir),
         source_root=_path_option(table, "source-root", defaults.source_root),
         definitions_module=_module_option(table, defaults.definitions_module),
-        layer_folders=_layer_folders(table.get("layer-folders", {})),
+        layer_folders=_layer_names(table),
+        layer_source=_layer_source(table),
         max_file_size=_size_option(table, "max-file-size", defaults.max_file_size),
     )
 
@@ -192,15 +199,29 @@ def _module_option(table: dict[str, object], default: str) -> str:
     return value
 
 
-def _layer_folders(value: object) -> tuple[tuple[str, str], ...]:
+def _layer_names(table: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    """``layer-names`` (layer -> the folder, module, key prefix or group that marks it),
+    or its older spelling ``layer-folders``; not both."""
+    if "layer-names" in table and "layer-folders" in table:
+        raise ConfigError("layer-names and layer-folders are the same setting: give one")
+    option = "layer-names" if "layer-names" in table else "layer-folders"
+    value = table.get(option, {})
     if not isinstance(value, dict) or not set(value) <= set(LAYERS):
-        raise ConfigError(f"layer-folders must map layers ({', '.join(LAYERS)}) to folder names")
+        raise ConfigError(f"{option} must map layers ({', '.join(LAYERS)}) to names")
     folders = {layer: layer for layer in LAYERS} | value
     if not all(_plain_folder_name(name) for name in folders.values()):
-        raise ConfigError("layer-folders: each folder must be a plain folder name")
+        raise ConfigError(f"{option}: each name must be a plain folder, module or group name")
     if len(set(folders.values())) != len(folders):
-        raise ConfigError("layer-folders: two layers cannot share a folder")
+        raise ConfigError(f"{option}: two layers cannot share a name")
     return tuple((layer, folders[layer]) for layer in LAYERS)
+
+
+def _layer_source(table: dict[str, object]) -> str:
+    value = table.get("layer-source", "folder")
+    if value not in LAYER_SOURCES:
+        raise ConfigError(f"layer-source must be one of {', '.join(map(repr, LAYER_SOURCES))}")
+    assert isinstance(value, str)
+    return value
 
 
 def _plain_folder_name(name: object) -> bool:

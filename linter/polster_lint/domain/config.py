@@ -22,6 +22,9 @@ DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 MAX_FILE_SIZE_RANGE = (1024, 16 * 1024 * 1024)
 """What ``max-file-size`` may be set to: from 1 KB to 16 MB."""
 
+LAYER_SOURCES = ("folder", "module", "key-prefix", "group")
+"""The places an asset's layer may be read from (``layer-source``)."""
+
 BYTES_PER_TOKEN = 16
 """The token budget is one token per this many bytes of ``max_file_size`` (65,536 at 1 MB).
 
@@ -42,6 +45,12 @@ class LintConfig:
     source_root: str = "src"
     definitions_module: str = "orchestration.definitions"
     layer_folders: tuple[tuple[str, str], ...] = tuple((layer, layer) for layer in LAYERS)
+    """Each layer and the name that marks it: its folder under ``assets_dir`` by default,
+    or, per ``layer_source``, its module file, key prefix or group."""
+    layer_source: str = "folder"
+    """Where an asset's layer comes from: ``folder`` (the first folder under the assets
+    folder), ``module`` (the module's own name: ``assets/silver.py``), ``key-prefix`` (the
+    key's first part) or ``group`` (its group, as Dagster has it once loaded)."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """The largest module, in bytes, the linter reads."""
 
@@ -49,6 +58,10 @@ class LintConfig:
     def max_tokens(self) -> int:
         """The most tokens (as ``estimated_tokens`` counts them) one module may have."""
         return self.max_file_size // BYTES_PER_TOKEN
+
+    def layer_named(self, name: str) -> str | None:
+        """The layer ``name`` marks (a folder, module, key prefix or group), if any."""
+        return self.folder_layer(name)
 
     def folder_layer(self, folder: str) -> str | None:
         """The layer whose assets live in ``folder``, if any."""

@@ -39,6 +39,7 @@ from polster_lint.domain.dagster_api import (
     marks_of_library_type,
     refused_as_resource,
 )
+from polster_lint.domain.medallion import LAYERS
 from polster_lint.domain.model import (
     DYNAMIC_GROUP,
     AssetDecl,
@@ -62,10 +63,9 @@ class Asset:
     key: Key
     decl: AssetDecl
     file: SourceFile
-
-    @property
-    def layer(self) -> str | None:
-        return self.file.layer
+    layer: str | None = None
+    """Its layer, from where the project marks layers (``layer-source``): its folder by
+    default, or its module, key prefix or group."""
 
 
 @dataclass
@@ -332,13 +332,36 @@ class _Project:
 
 
 def build_graph(
-    modules: list[tuple[SourceFile, ModuleFacts]], definitions_module: str | None = None
+    modules: list[tuple[SourceFile, ModuleFacts]],
+    definitions_module: str | None = None,
+    layer_source: str = "folder",
+    layer_names: tuple[tuple[str, str], ...] | None = None,
 ) -> AssetGraph:
+    """The graph of what the definitions load; each asset's layer read from
+    ``layer_source`` (see ``LintConfig.layer_source``), ``layer_names`` mapping each layer
+    to the name that marks it (default: the layer's own name)."""
     project = _Project(modules)
     graph = AssetGraph()
     batches = _plan(project, definitions_module, graph)
-    _Builder(project, graph).build(batches)
+    layers = _Layers(layer_source, layer_names or tuple((layer, layer) for layer in LAYERS))
+    _Builder(project, graph, layers).build(batches)
     return graph
+
+
+@dataclass(frozen=True)
+class _Layers:
+    source: str
+    names: tuple[tuple[str, str], ...]
+
+    def of(self, file: SourceFile, key: Key, group: str | None) -> str | None:
+        if self.source == "folder":
+            return file.layer
+        by_name = {name: layer for layer, name in self.names}
+        if self.source == "module":
+            return by_name.get(file.module.rpartition(".")[2])
+        if self.source == "key-prefix":
+            return by_name.get(key[0]) if len(key) > 1 else None
+        return by_name.get(group) if group is not None else None
 
 
 def _plan(project: _Project, definitions_module: str | None, graph: AssetGraph) -> list[_Batch]:
@@ -452,9 +475,10 @@ def _load_batches(
 
 
 class _Builder:
-    def __init__(self, project: _Project, graph: AssetGraph) -> None:
+    def __init__(self, project: _Project, graph: AssetGraph, layers: _Layers) -> None:
         self.project = project
         self.graph = graph
+        self.layers = layers
         self.owner_keys: dict[int, set[Key]] = {}
         self.group_of: dict[int, str] = {}
         self.pending: list[tuple[Asset, list[tuple[Reference, Key]]]] = []
@@ -528,7 +552,7 @@ class _Builder:
                 continue
             own_keys.add(key)
             loaded = replace(decl, key=key, group=group, deps=list(decl.deps))
-            asset = Asset(key, loaded, file)
+            asset = Asset(key, loaded, file, self.layers.of(file, key, group))
             if decl.kind in ("source", "spec"):
                 if key in self.graph.assets or key in self.graph.external:
                     self.graph.duplicates.append(asset)
@@ -541,6 +565,7 @@ class _Builder:
             self.graph.assets[key] = asset
             self.group_of[id(asset)] = group if group is not None else _DEFAULT_GROUP
             self._problems(file, decl, key)
+            asset.layer = self.layers.of(file, key, asset.decl.group)
             references = self._references(file, decl, loaded, key)
             resolved: list[tuple[Reference, Key]] = []
             for reference in references:

@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from polster_lint.domain.graph import Asset
 from polster_lint.domain.medallion import LAYERS
@@ -12,6 +13,9 @@ from polster_lint.domain.rules.base import (
     asset_path,
 )
 from polster_lint.domain.violation import Violation
+
+if TYPE_CHECKING:  # the settings list the rules' codes: a run-time import would be circular
+    from polster_lint.domain.config import LintConfig
 
 _WRONG_GROUP = (
     "import dagster as dg\n\n\n"
@@ -54,9 +58,44 @@ class LayerMismatch(Rule):
     valid = (Example(BRONZE_ORDERS),)
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
+        source = context.config.layer_source
         for asset in context.graph.assets.values():
-            for anchor, message in self._mismatches(asset):
+            mismatches = (
+                self._mismatches(asset)
+                if source == "folder"
+                else self._other_source(asset, context.config)
+            )
+            for anchor, message in mismatches:
                 yield Violation(asset.file, anchor, self.code, message, asset=asset.key)
+
+    @staticmethod
+    def _other_source(asset: Asset, config: "LintConfig") -> Iterator[tuple[int | None, str]]:
+        """Layers marked by module, key prefix or group (``layer-source``): the asset must
+        have one, and a group or key prefix that names a layer must name the same one (a
+        group or prefix that names none, a domain say, is not a layer's)."""
+        name, decl, source = key_string(asset.key), asset.decl, config.layer_source
+        names = [layer_name for _, layer_name in config.layer_folders]
+        where = {"module": "module", "key-prefix": "key prefix", "group": "group"}[source]
+        if asset.layer is None:
+            yield (
+                decl.anchor,
+                f"asset {name} has no layer: its {where} is none of {', '.join(names)}",
+            )
+            return
+        group_layer = config.layer_named(decl.group) if decl.group else None
+        if source != "group" and group_layer not in (None, asset.layer):
+            yield (
+                decl.group_anchor if decl.group_anchor is not None else decl.anchor,
+                f"asset {name} has group_name {decl.group!r} but its {where} makes it "
+                f"{asset.layer}",
+            )
+        key_layer = config.layer_named(asset.key[0]) if len(asset.key) > 1 else None
+        if source != "key-prefix" and key_layer not in (None, asset.layer):
+            yield (
+                decl.anchor,
+                f"asset key {name} names layer {key_layer!r} but its {where} makes it "
+                f"{asset.layer}",
+            )
 
     @staticmethod
     def _mismatches(asset: Asset) -> Iterator[tuple[int | None, str]]:
