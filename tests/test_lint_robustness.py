@@ -15,11 +15,14 @@ CPython names unless libcst's parser stopped elsewhere ("parser error: ...").
 """
 
 import ast
+import atexit
+import functools
 import json
 import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +32,18 @@ import pytest
 from polster_lint.domain.model import ModuleFacts
 from polster_lint.parsing.extract import anchor_positions, extract
 
-from conftest import REPO_ROOT
+from conftest import bake
 
-TEMPLATE_SOURCE = REPO_ROOT / "{{cookiecutter.project_slug}}" / "src"
+
+@functools.cache
+def template_source() -> Path:
+    """The template's ``src/`` as a user gets it (default answers): its modules hold
+    Jinja for the template's options, so they are rendered once before being linted."""
+    scratch = Path(tempfile.mkdtemp(prefix="polster-robustness-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return bake(scratch) / "src"
+
+
 POLSTER_LINT = str(Path(sys.executable).parent / "polster-lint")
 ASSETS = "src/orchestration/assets"
 
@@ -108,7 +120,7 @@ def python_verdict(source: bytes) -> tuple[bool, int | None]:
 
 def make_project(root: Path) -> Path:
     """A project with the template's own modules (which lint clean)."""
-    shutil.copytree(TEMPLATE_SOURCE, root / "src")
+    shutil.copytree(template_source(), root / "src")
     (root / ".polster-answers.json").write_text('{"cookiecutter": {}}')
     return root
 
@@ -250,9 +262,9 @@ def mutate(source: bytes, rng: random.Random) -> bytes:
 def template_modules() -> list[tuple[str, str, bytes]]:
     """(layer, kind, source) of the template's asset modules and core modules."""
     found = []
-    for path in sorted((TEMPLATE_SOURCE / "orchestration/assets").glob("*/run_*.py")):
+    for path in sorted((template_source() / "orchestration/assets").glob("*/run_*.py")):
         found.append((path.parent.name, "asset", path.read_bytes()))
-    for path in sorted((TEMPLATE_SOURCE / "core").glob("*.py")):
+    for path in sorted((template_source() / "core").glob("*.py")):
         layer = path.stem.partition("_")[0]
         found.append(
             (
