@@ -27,7 +27,7 @@ What the linter cannot see is said once where it starts (``blind``, ``unkeyed``,
 
 import builtins
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from polster_lint.domain.dagster_api import (
     CONFIG,
@@ -551,7 +551,9 @@ class _Builder:
                 self.graph.unkeyed.append((file, decl))
                 continue
             own_keys.add(key)
-            loaded = replace(decl, key=key, group=group, deps=list(decl.deps))
+            loaded = AssetDecl.__new__(AssetDecl)  # a copy: the decl as loaded
+            loaded.__dict__.update(decl.__dict__)
+            loaded.key, loaded.group, loaded.deps = key, group, list(decl.deps)
             asset = Asset(key, loaded, file, self.layers.of(file, key, group))
             if decl.kind in ("source", "spec"):
                 if key in self.graph.assets or key in self.graph.external:
@@ -604,12 +606,17 @@ class _Builder:
     ) -> Reference | None:
         """The upstream a parameter stands for (None when it is not one), reporting what
         Dagster refuses and what the linter cannot tell."""
-        marks = self._marks(parameter)
-        resource = parameter.resource_marker or (marks is not None and is_resource(marks))
-        role, name, shown = parameter.role, parameter.name, _shown(decl.key)
+        role, name = parameter.role, parameter.name
         if role in ("context", "graph-context"):
             self._context(file, decl, parameter, role == "graph-context")
             return None
+        if role == "input" and parameter.annotation is None and not parameter.resource_marker:
+            # The common case: a plain parameter, an upstream asset by its name.
+            if name not in RESERVED_INPUT_NAMES and decl.inputs_known:
+                return Reference(text=name, anchor=parameter.anchor, key=(name,))
+        marks = self._marks(parameter)
+        resource = parameter.resource_marker or (marks is not None and is_resource(marks))
+        shown = _shown(decl.key)
         if resource:
             if marks is not None and refused_as_resource(marks) and not parameter.raw_string:
                 self._refuse(
@@ -894,38 +901,40 @@ def resolve_reference(reference: Reference, project: _Project) -> tuple[Key, ...
 def referenced_modules(facts: ModuleFacts) -> set[str]:
     """The modules a module's facts point at: where the graph may need to look next (an
     imported resource class, decorator options, a factory, what the definitions load).
-    A name ``a.b.c`` may be a module or a name in ``a.b``: both are given."""
+    A dotted name ``a.b.c`` may be a module or the name ``c`` in module ``a.b``: both are
+    given; ``package.*`` stands for every module of a package the definitions load."""
     found: set[str] = set()
-
-    def dotted(name: str) -> None:
-        parts = name.split(".")
-        for end in range(1, len(parts) + 1):
-            found.add(".".join(parts[:end]))
-
+    add = found.add
     for symbol in facts.symbols.values():
-        if symbol.target is not None:
-            module, attribute = symbol.target
-            dotted(f"{module}.{attribute}" if attribute else module)
-        for base in symbol.bases or ():
-            dotted(base)
+        target = symbol.target
+        if target is not None:
+            add(target[0])
+            if target[1] is not None:
+                add(f"{target[0]}.{target[1]}")
+        if symbol.bases:
+            for base in symbol.bases:
+                add(base.rpartition(".")[0])
         if symbol.alias is not None:
-            dotted(symbol.alias)
+            add(symbol.alias.rpartition(".")[0])
     for module, _ in facts.star_imports:
-        dotted(module)
+        add(module)
     for call in facts.calls:
-        dotted(call.function)
+        add(call.function.rpartition(".")[0])
     for decl in facts.assets:
         if decl.defaults is not None:
-            dotted(decl.defaults[0])
+            add(decl.defaults[0])
         for parameter in decl.parameters:
             if parameter.annotation:
-                dotted(parameter.annotation)
+                module = parameter.annotation.rpartition(".")[0]
+                add(module)
+                add(module.rpartition(".")[0])  # an imported module: module.Class
     for load in facts.loads:
-        for target in load.targets:
-            dotted(target)
-            found.add(f"{target}.*")  # a package: every module in it
+        for target_module in load.targets:
+            add(target_module)
+            add(f"{target_module}.*")
         for module, _ in load.symbols:
-            dotted(module)
+            add(module)
+    found.discard("")
     return found
 
 
