@@ -13,8 +13,10 @@ LAYER = "{{ cookiecutter.layer }}"
 ASSET_NAME = "{{ cookiecutter.asset_name }}"
 DEPS = "{{ cookiecutter.deps }}"
 ALLOW_SAME_LAYER = "{{ cookiecutter._allow_same_layer }}" == "True"
+PARTITIONING = "{{ cookiecutter.partitioning }}"
 
 LAYERS = ("bronze", "silver", "gold")
+PARTITIONINGS = ("none", "daily")
 MAX_NAME_LENGTH = 40
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -70,6 +72,10 @@ def deps_problem(layer: str, deps: list[tuple[str, ...]], allow_same_layer: bool
 def main() -> int:
     if LAYER not in LAYERS:
         problem = f"invalid layer {LAYER!r}: choose one of {', '.join(LAYERS)}"
+    elif PARTITIONING not in PARTITIONINGS:
+        problem = (
+            f"invalid partitioning {PARTITIONING!r}: choose one of {', '.join(PARTITIONINGS)}"
+        )
     else:
         problem = name_problem(LAYER, ASSET_NAME) or deps_problem(
             LAYER, parse_deps(DEPS), ALLOW_SAME_LAYER

@@ -213,7 +213,11 @@ def _record(answers_file: Path, text: str | None) -> None:
 def _render(project: Project, asset: NewAsset, description: str, work: Path) -> dict[str, Path]:
     """Run the asset template in ``work``; return the rendered files by role."""
     slug = project.answers.get("project_slug") or RENDER_SLUG  # validated on loading
-    context = {"project_slug": slug, **_answers(project, asset, description)}
+    context = {
+        "project_slug": slug,
+        "partitioning": _partitioning(project),
+        **_answers(project, asset, description),
+    }
     out = work / "out"
     rendered = run_template(
         asset_template_dir(), work, output_dir=out, error=AssetCommandError, extra_context=context
@@ -229,6 +233,16 @@ def _render(project: Project, asset: NewAsset, description: str, work: Path) -> 
                 f"the asset template did not render {source.relative_to(rendered)}", FAILURE
             )
     return sources
+
+
+def _partitioning(project: Project) -> str:
+    """How the project partitions its tables: new assets follow it (``none`` for projects
+    made before the template asked)."""
+    partitioning = project.answers.get("partitioning", "none")
+    problem = template_hook("pre_gen_project").partitioning_problem(partitioning)
+    if problem:
+        raise AssetCommandError(f"the project's answers file: {problem}", USAGE_ERROR)
+    return str(partitioning)
 
 
 def _copy_into_project(

@@ -90,6 +90,11 @@ def _build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--storage", choices=("local", "adls"), help="storage backend (default: local)"
     )
+    init.add_argument(
+        "--partitioning",
+        choices=("none", "daily"),
+        help="partition the sample pipeline's tables by order date (default: none)",
+    )
     init.set_defaults(handler=_run_init)
 
     # Parsed by polster_lint.cli (see main); listed here for --help.
@@ -194,6 +199,7 @@ def _run_init(args: argparse.Namespace) -> int:
         output_dir=args.output_dir or current_dir(),
         no_input=args.no_input,
         storage=args.storage,
+        partitioning=args.partitioning,
     )
     project = init_project(request)
     print(f"Created {project}")

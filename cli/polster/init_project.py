@@ -53,6 +53,7 @@ class InitRequest:
     output_dir: Path
     no_input: bool
     storage: str | None
+    partitioning: str | None = None
 
 
 def init_project(request: InitRequest) -> Path:
@@ -103,6 +104,8 @@ def _render(request: InitRequest, work: Path, stage: Path) -> Path:
     ours = {"project_name": _title(request.name)}
     if request.storage:
         ours["storage_backend"] = request.storage
+    if request.partitioning:
+        ours["partitioning"] = request.partitioning
     defaults = {**_user_defaults(), **ours}
     if request.no_input:
         run_template(

@@ -74,13 +74,14 @@ def test_a_failing_check_on_one_day_holds_back_only_that_day(local_storage, monk
         result = materialize(instance, WEEK[0], WEEK[-1])
         assert not result.success
         silver = [
-            e.partition
-            for e in result.get_asset_materialization_events()
-            if e.asset_key.path[0] == "silver"
+            event.partition
+            for event in result.get_asset_materialization_events()
+            if event.asset_key == dg.AssetKey(["silver", "example"])
         ]
         assert sorted(silver) == [day for day in WEEK if day != bad_day]
         failed = [check for check in result.get_asset_check_evaluations() if not check.passed]
         assert [check.check_name for check in failed] == ["unique_order_ids"]
+        assert failed[0].metadata["failing_days"].value == bad_day
         assert table_partitions("silver", "example") == [day for day in WEEK if day != bad_day]
         assert not (local_storage / "gold" / "example").exists()  # gold did not run
 
@@ -135,9 +136,9 @@ def test_a_failing_check_publishes_nothing_and_stops_gold(local_storage, monkeyp
         check.check_name for check in result.get_asset_check_evaluations() if not check.passed
     ]
     assert failed == ["unique_order_ids"]
-    assert {event.asset_key.path[0] for event in result.get_asset_materialization_events()} == {
-        "bronze"
-    }
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["silver", "example"]) not in materialized
+    assert dg.AssetKey(["gold", "example"]) not in materialized
     assert table_version("silver", "example") == version
     pd.testing.assert_frame_equal(read_table("silver", "example"), good)
     assert table_version("gold", "example") == gold_version

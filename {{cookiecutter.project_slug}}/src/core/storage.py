@@ -41,10 +41,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python src/core/storage.py migrate`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import os
 import random
 import re
 import shutil
 import socket
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -642,11 +644,16 @@ def _delta_errors(backend: "_Backend", action: str, relative_path: str) -> Itera
     second story in tracebacks and Dagster's error records.
     """
     try:
-        yield
+        with _native_reports_dropped():
+            yield
     except StorageError:
         raise
-    except DeltaTableNotFoundError:
-        error_class, cause = TableNotFoundError, "it does not exist"
+    except DeltaTableNotFoundError as error:
+        # Also raised when the folder of a new table cannot be made (a read-only disk).
+        if "os error" in str(error) or "Os {" in str(error):
+            error_class, cause = StorageError, backend.describe(error, action)
+        else:
+            error_class, cause = TableNotFoundError, "it does not exist"
     except (OSError, DeltaError, DeltaProtocolError, pa.ArrowException, ValueError) as error:
         error_class, cause = StorageError, backend.describe(error, action)
     else:
@@ -655,6 +662,50 @@ def _delta_errors(backend: "_Backend", action: str, relative_path: str) -> Itera
     raise error_class(
         f"cannot {action} table {table} ({backend.uri(relative_path)}): {cause}"
     ) from None
+
+
+@contextmanager
+def _native_reports_dropped() -> Iterator[None]:
+    """Keep deltalake's own crash reports out of the output; let anything else through.
+
+    When a write fails half-way (a full disk, a cut connection), the Rust runtime inside
+    deltalake can also print a "thread ... panicked" report straight to the process's
+    standard error, besides raising the Python exception that is reported here in one
+    line. Standard error is sent to a temporary file while deltalake works; afterwards,
+    what was written there is passed on, without those reports.
+    """
+    try:
+        saved = os.dup(2)
+        sink = tempfile.TemporaryFile()
+    except OSError:
+        yield
+        return
+    try:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            kept = _without_panic_reports(sink.read().decode(errors="replace"))
+            if kept:
+                os.write(2, kept.encode())
+    finally:
+        os.close(saved)
+        sink.close()
+
+
+def _without_panic_reports(text: str) -> str:
+    kept, in_report = [], False
+    for line in text.splitlines(keepends=True):
+        if re.match(r"thread '.*' .*panicked at ", line):
+            in_report = True
+        elif in_report and line.startswith("note: "):
+            in_report = False
+            continue
+        if not in_report and line.strip():  # the reports come with blank lines too
+            kept.append(line)
+    return "".join(kept)
 
 
 def _one_line(error: BaseException) -> str:
@@ -813,14 +864,14 @@ class _LocalBackend:
 
     def remove_tree(self, relative_path: str) -> None:
         shutil.rmtree(self._data_dir / relative_path, ignore_errors=True)
-        # Drop the staging folders that are now empty, up to the staging root.
+        if not relative_path.startswith(f"{STAGING_FOLDER}/"):
+            return
+        # Drop the staging folders left empty, the staging root included.
         parent = (self._data_dir / relative_path).parent
-        while parent != self._data_dir and parent.name != "":
+        while parent != self._data_dir:
             try:
                 parent.rmdir()
             except OSError:
-                break
-            if parent.name == STAGING_FOLDER:
                 break
             parent = parent.parent
 
