@@ -3,8 +3,9 @@
 A session fixture installs Azurite with npm into ``.cache/azurite`` (once, about 15 s) and
 starts it on a free port of 127.0.0.1 with a temporary data folder. Each test bakes a
 project with ``storage_backend=adls`` and runs what it generated in subprocesses, as a
-user would: ``python run_polster.py`` and the core scripts. Tables are listed and read
-back with adlfs, run history comes from the project's own Dagster instance. To fail an
+user would: ``python run_polster.py`` and the core scripts. Tables are Delta tables: they
+are listed with adlfs and read back with deltalake, run history comes from the project's
+own Dagster instance. To fail an
 upload half-way for sure, a small TCP relay between a writer and Azurite slows uploads down
 and can cut the line; the writer can also be killed while it uploads.
 
@@ -31,11 +32,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from adlfs import AzureBlobFileSystem
 from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
+from deltalake import DeltaTable
 
 from conftest import PYTHON, REPO_ROOT, bake, clean_env, run
 from system_packages import debian_program
@@ -108,6 +111,15 @@ class Azurite:
     @property
     def blob_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}/{ACCOUNT}"
+
+    def delta_options(self) -> dict[str, str]:
+        """deltalake's storage options for the development account."""
+        return {
+            "account_name": ACCOUNT,
+            "account_key": ACCOUNT_KEY,
+            "endpoint": self.blob_endpoint,
+            "allow_http": "true",
+        }
 
     def connection_string(
         self, account: str = ACCOUNT, key: str = ACCOUNT_KEY, port: int | None = None
@@ -319,22 +331,26 @@ df = pd.DataFrame(
 run_script(lambda: (df, write_table(df, "bronze", "big")), "bronze/big")
 """
 
-# A write whose serialization fails after half a file went into the sink: with a sink that
-# commits when closed, half a table would be published.
+# A write that fails after a data file of the new version was uploaded, before its commit
+# (a writer whose files are not all there yet, or whose commit is refused): nothing of it
+# may become visible.
 FAILING_WRITER = """
 import sys
 sys.path.insert(0, "src")
 import pandas as pd
 from core import storage
 
-def crash(table, sink, **kwargs):
-    sink.write(b"PAR1" + bytes(100_000))
+def crash(table_uri, data, **kwargs):
+    backend = storage._backend()
+    container = backend._client.get_container_client(backend._container)
+    blob = backend._blob_name("bronze/big/part-00000-stray.snappy.parquet")
+    container.upload_blob(blob, b"PAR1" + bytes(100_000), overwrite=True)
     raise OSError("disk full")
 
-storage.pq.write_table = crash
+storage.write_deltalake = crash
 try:
-    storage.write_table(pd.DataFrame({"row": [1]}), "bronze", "big")
-except OSError as error:
+    storage.write_table(pd.DataFrame({"row": [1], "value": [0.5]}), "bronze", "big")
+except storage.StorageError as error:
     print(f"write failed: {error}")
 """
 
@@ -404,7 +420,7 @@ def filesystem(connection_string: str) -> AzureBlobFileSystem:
 
 def stored(container: str, table: str) -> str:
     """Where the project must store ``table``: ``<container>/<base_path>/<layer>/<name>``."""
-    return f"{container}/{BASE_PATH}/{table}.parquet"
+    return f"{container}/{BASE_PATH}/{table}"
 
 
 def blobs(fs: AzureBlobFileSystem, container: str) -> set[str]:
@@ -412,17 +428,37 @@ def blobs(fs: AzureBlobFileSystem, container: str) -> set[str]:
     return set(fs.find(container))
 
 
-def read_back(fs: AzureBlobFileSystem, container: str, table: str) -> pa.Table:
-    return pq.read_table(stored(container, table), filesystem=fs)
+def tables(fs: AzureBlobFileSystem, container: str) -> set[str]:
+    """The Delta tables in the container (folders with a ``_delta_log``), and nothing staged."""
+    found = blobs(fs, container)
+    staged = [blob for blob in found if "/_staging/" in blob]
+    assert staged == [], "staged data was left behind"
+    return {blob.partition("/_delta_log/")[0] for blob in found if "/_delta_log/" in blob}
+
+
+def delta_table(container: str, table: str, options: dict[str, str]) -> DeltaTable:
+    return DeltaTable(f"abfs://{stored(container, table)}", storage_options=options)
+
+
+def read_back(container: str, table: str, options: dict[str, str]) -> pd.DataFrame:
+    return delta_table(container, table, options).to_pyarrow_table().to_pandas()
+
+
+def assert_table_equals(container: str, table: str, options: dict, expected: pa.Table) -> None:
+    pd.testing.assert_frame_equal(read_back(container, table, options), expected.to_pandas())
 
 
 def assert_pipeline_on_adls(
-    project: Path, fs: AzureBlobFileSystem, container: str, expected: dict[str, pa.Table]
+    project: Path,
+    fs: AzureBlobFileSystem,
+    container: str,
+    expected: dict[str, pa.Table],
+    options: dict[str, str],
 ) -> None:
     """Every table at its abfs path, equal to the reference, and named so in Dagster."""
-    assert blobs(fs, container) == {stored(container, table) for table in TABLES}
+    assert tables(fs, container) == {stored(container, table) for table in TABLES}
     for table in TABLES:
-        assert read_back(fs, container, table).equals(expected[table]), table
+        assert_table_equals(container, table, options, expected[table])
     uris = run([PYTHON, "-c", MATERIALIZED_URIS], cwd=project)
     assert uris.returncode == 0, uris.stderr
     assert json.loads(uris.stdout) == {t: f"abfs://{stored(container, t)}" for t in TABLES}
@@ -492,7 +528,8 @@ def test_pipeline_and_scripts_run_on_adls_with_a_connection_string(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "done: 3 assets materialized" in result.stdout
     fs = filesystem(connection_string)
-    assert_pipeline_on_adls(project, fs, container, expected_tables)
+    options = azurite.delta_options()
+    assert_pipeline_on_adls(project, fs, container, expected_tables, options)
 
     scripts = []
     for layer in LAYERS:
@@ -501,7 +538,7 @@ def test_pipeline_and_scripts_run_on_adls_with_a_connection_string(
         assert script.stdout.endswith(f" to abfs://{stored(container, f'{layer}/example')}\n")
         scripts.append(script)
     for table in TABLES:
-        assert read_back(fs, container, table).equals(expected_tables[table]), table
+        assert_table_equals(container, table, options, expected_tables[table])
     assert_no_secrets(
         project,
         [result, *scripts],
@@ -524,7 +561,11 @@ def test_pipeline_runs_on_adls_with_an_account_key(azurite, project, container, 
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert_pipeline_on_adls(
-        project, filesystem(azurite.connection_string()), container, expected_tables
+        project,
+        filesystem(azurite.connection_string()),
+        container,
+        expected_tables,
+        azurite.delta_options(),
     )
     assert_no_secrets(project, [result], [], seen=f"abfs://{stored(container, TABLES[0])}")
 
@@ -535,7 +576,10 @@ def test_scripts_run_on_adls_with_a_sas_connection_string(azurite, project, cont
         ACCOUNT,
         ACCOUNT_KEY,
         resource_types=ResourceTypes(service=True, container=True, object=True),
-        permission=AccountSasPermissions(read=True, write=True, create=True, list=True),
+        # Delete: staged data is removed once published, and maintenance vacuums.
+        permission=AccountSasPermissions(
+            read=True, write=True, create=True, list=True, delete=True
+        ),
         expiry=datetime.now(UTC) + timedelta(hours=1),
     )
     connection_string = f"BlobEndpoint={azurite.blob_endpoint};SharedAccessSignature={sas};"
@@ -548,7 +592,7 @@ def test_scripts_run_on_adls_with_a_sas_connection_string(azurite, project, cont
     for result in results:
         assert result.returncode == 0, result.stderr
     fs = filesystem(azurite.connection_string())
-    assert blobs(fs, container) == {stored(container, table) for table in TABLES}
+    assert tables(fs, container) == {stored(container, table) for table in TABLES}
     signature = urllib.parse.parse_qs(sas)["sig"][0]
     for form in secret_forms(connection_string, sas, signature):
         assert form not in "".join(result.stdout + result.stderr for result in results)
@@ -561,11 +605,23 @@ def big_values(seed: int) -> np.ndarray:
     return np.random.default_rng(seed).random(BIG_ROWS)
 
 
-def assert_big_table_is(fs: AzureBlobFileSystem, container: str, seed: int) -> None:
-    table = read_back(fs, container, "bronze/big")
+def assert_big_table_is(
+    azurite: Azurite, container: str, seed: int, version: int | None = None
+) -> int:
+    """bronze/big holds the values of ``seed`` (at ``version``, if given); return its version.
+
+    A data file that a failed writer left behind belongs to no version: it is never read.
+    """
+    delta = delta_table(container, "bronze/big", azurite.delta_options())
+    table = delta.to_pyarrow_table()
     assert np.array_equal(table.column("row").to_numpy(), np.arange(BIG_ROWS))
     assert np.array_equal(table.column("value").to_numpy(), big_values(seed))
-    assert blobs(fs, container) == {stored(container, "bronze/big")}  # nothing half-written
+    if version is not None:
+        assert delta.version() == version  # nothing half-written was committed
+    assert tables(filesystem(azurite.connection_string()), container) == {
+        stored(container, "bronze/big")
+    }
+    return delta.version()
 
 
 @pytest.mark.parametrize("fault", ["writer killed", "connection cut"])
@@ -578,8 +634,7 @@ def test_interrupted_upload_leaves_the_previous_version(azurite, project, contai
     direct = {"ADLS_CONTAINER": container, "ADLS_CONNECTION_STRING": azurite.connection_string()}
     first = run([PYTHON, "-c", BIG_WRITER, "1"], cwd=project, env=direct)
     assert first.returncode == 0, first.stderr
-    fs = filesystem(azurite.connection_string())
-    assert_big_table_is(fs, container, seed=1)
+    version = assert_big_table_is(azurite, container, seed=1)
 
     relay = ThrottledRelay(azurite.port, bytes_per_second=8_000_000)
     slow = {**direct, "ADLS_CONNECTION_STRING": azurite.connection_string(port=relay.port)}
@@ -612,27 +667,29 @@ def test_interrupted_upload_leaves_the_previous_version(azurite, project, contai
         assert seconds < MAX_FAILURE_SECONDS
         assert stderr.startswith("error: bronze/big: cannot write table bronze/big "), stderr
         assert "endpoint unreachable" in stderr and len(stderr.splitlines()) == 1, stderr
-    assert_big_table_is(fs, container, seed=1)
+    assert_big_table_is(azurite, container, seed=1, version=version)
 
     again = run([PYTHON, "-c", BIG_WRITER, "2"], cwd=project, env=direct)
     assert again.returncode == 0, again.stderr
-    assert_big_table_is(fs, container, seed=2)
+    assert_big_table_is(azurite, container, seed=2, version=version + 1)
 
 
 def test_failed_write_publishes_nothing(azurite, project, container):
-    """A write that fails while serializing, after bytes went into its sink, uploads nothing.
-
-    (adlfs's writable files commit what they hold when an exception closes them: the
-    storage layer must not write through one.)
-    """
+    """A write that fails after uploading a data file, before its commit, publishes nothing:
+    readers keep the previous version, and the stray file belongs to no version."""
     env = {"ADLS_CONTAINER": container, "ADLS_CONNECTION_STRING": azurite.connection_string()}
     first = run([PYTHON, "-c", BIG_WRITER, "1"], cwd=project, env=env)
     assert first.returncode == 0, first.stderr
+    version = assert_big_table_is(azurite, container, seed=1)
 
     failed = run([PYTHON, "-c", FAILING_WRITER], cwd=project, env=env)
 
-    assert failed.stdout == "write failed: disk full\n", failed.stderr
-    assert_big_table_is(filesystem(azurite.connection_string()), container, seed=1)
+    assert failed.stdout.startswith("write failed: cannot write table bronze/big "), failed.stderr
+    assert failed.stdout.rstrip().endswith("disk full"), failed.stdout
+    assert f"{stored(container, 'bronze/big')}/part-00000-stray.snappy.parquet" in blobs(
+        filesystem(azurite.connection_string()), container
+    )
+    assert_big_table_is(azurite, container, seed=1, version=version)
 
 
 # --- failure modes --------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 import json
 
-import pyarrow.parquet as pq
 import pytest
+from deltalake import DeltaTable
 
 from conftest import (
     POLSTER,
@@ -78,7 +78,7 @@ def test_grown_project_runs_end_to_end(grown_project):
         ("silver", "customers_cleaned"),
         ("gold", "customer_summary"),
     ]:
-        assert pq.read_table(grown_project / "data" / layer / f"{name}.parquet").num_rows > 0
+        assert DeltaTable(grown_project / "data" / layer / name).to_pyarrow_table().num_rows > 0
     standalone = run([PYTHON, "src/core/silver_customers_cleaned.py"], cwd=grown_project)
     assert standalone.returncode == 0, standalone.stderr
     assert "silver/customers_cleaned: wrote" in standalone.stdout

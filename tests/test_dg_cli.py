@@ -228,7 +228,7 @@ def launched_run_id(launched: subprocess.CompletedProcess) -> str:
 def test_dg_launch(project, launched):
     launched_run_id(launched)
     assert api_warnings(launched.stdout + launched.stderr) == []
-    assert (project.root / "data" / "bronze" / "example.parquet").is_file()
+    assert (project.root / "data" / "bronze" / "example" / "_delta_log").is_dir()
 
 
 def test_the_launched_run_is_in_the_project_instance(project, launched, side_by_side):

@@ -101,7 +101,7 @@ def test_init_usage_errors_exit_2(tmp_path, home):
 def test_init_prompts_with_the_name_as_default(tmp_path, home):
     # Answer every prompt with Enter except the description. NAME is the slug: the
     # folder and package name is not asked again (an answer there could contradict it).
-    answers = "\nA project typed at the prompt\n\n\n\n\n"
+    answers = "\nA project typed at the prompt\n\n\n\n\n\n"
     result = polster("init", "typed_project", cwd=tmp_path, stdin=answers)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "package and folder name" not in result.stdout

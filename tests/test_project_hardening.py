@@ -2,7 +2,7 @@
 
 Every fault here is produced for real on a baked project: several first runs started at
 once, processes killed with SIGKILL, Ctrl-C sent to the process group the way a terminal
-sends it, SIGHUP as when a terminal closes, damaged parquet files, and full or read-only
+sends it, SIGHUP as when a terminal closes, damaged Delta tables, and full or read-only
 filesystems. These tests run as root, which ignores permission bits, so a "read-only"
 folder cannot be made with chmod: real read-only and real full filesystems are small tmpfs
 mounts instead (the tests that need one are skipped where mounting is not allowed).
@@ -11,6 +11,7 @@ mounts instead (the tests that need one are skipped where mounting is not allowe
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -20,8 +21,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
+from deltalake import DeltaTable
 
 from conftest import PYTHON, bake, clean_env
 
@@ -358,7 +359,7 @@ def test_killing_only_the_runner_stops_its_run_too(tmp_path, python_env):
             project_processes(project)
         )
     assert run_statuses(project, python_env) == ["FAILURE"]
-    assert not (project / "data" / "bronze" / "example.parquet").exists()
+    assert not (project / "data" / "bronze" / "example").exists()
 
 
 # --- 17: Ctrl-C and other stop signals during a run ---------------------------------------
@@ -564,38 +565,42 @@ def test_full_data_dir_is_one_line_and_leaves_no_partial_file(
 
 
 @pytest.fixture(scope="module")
-def bronze_table(scripts_project, python_env, tmp_path_factory) -> bytes:
-    """The bytes of bronze/example, as the bronze script writes it."""
+def bronze_table(scripts_project, python_env, tmp_path_factory) -> Path:
+    """The Delta table bronze/example, as the bronze script writes it."""
     data_dir = tmp_path_factory.mktemp("bronze")
     env = {**python_env, "DATA_DIR": str(data_dir)}
     written = run_command(scripts_project, env, "src/core/bronze_example.py")
     assert written.returncode == 0, written.stderr
-    table = data_dir / "bronze" / "example.parquet"
-    assert pq.ParquetFile(table).metadata.num_rows > 0
-    return table.read_bytes()
+    table = data_dir / "bronze" / "example"
+    assert DeltaTable(table).to_pyarrow_table().num_rows > 0
+    return table
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "damaged footer"], ids=str)
-def test_damaged_table_file_is_one_line(
-    scripts_project, python_env, bronze_table, tmp_path, damage
-):
+@pytest.mark.parametrize(
+    "damage",
+    ["data file truncated", "data file garbage", "data file empty", "log garbage", "log empty"],
+    ids=str,
+)
+def test_damaged_table_is_one_line(scripts_project, python_env, bronze_table, tmp_path, damage):
     env = {**python_env, "DATA_DIR": str(tmp_path / "data")}
-    table = tmp_path / "data" / "bronze" / "example.parquet"
-    table.parent.mkdir(parents=True)
-    content = bronze_table
+    table = tmp_path / "data" / "bronze" / "example"
+    shutil.copytree(bronze_table, table)
+    if damage.startswith("data file"):
+        [target] = table.glob("*.parquet")
+    else:
+        target = table / "_delta_log" / "00000000000000000000.json"
+    content = target.read_bytes()
     damaged = {
         "truncated": content[: len(content) // 2],
         "garbage": b"this is not parquet" * 100,
         "empty": b"",
-        # The footer's length and the closing magic bytes are intact; the metadata is not.
-        "damaged footer": content[:-200] + bytes(192) + content[-8:],
-    }[damage]
-    table.write_bytes(damaged)
+    }[damage.split()[-1]]
+    target.write_bytes(damaged)
 
     result = run_command(scripts_project, env, "src/core/silver_example.py")
 
     assert_one_line_error(result, 1, "cannot read table bronze/example", "damaged")
-    assert table.read_bytes() == damaged  # reading never rewrites the table
+    assert target.read_bytes() == damaged  # reading never rewrites the table
 
 
 def test_unparseable_dagster_yaml_is_one_line_naming_it(tmp_path, python_env):

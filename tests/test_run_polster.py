@@ -19,8 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
+from deltalake import DeltaTable
 
 from conftest import POLSTER, PYTHON, clean_env, run, tree_snapshot
 
@@ -94,7 +94,12 @@ def instance_runs(project: Path) -> list[list[str]]:
 
 
 def table_rows(project: Path, table: str) -> int:
-    return pq.ParquetFile(project / "data" / f"{table}.parquet").metadata.num_rows
+    return DeltaTable(project / "data" / table).to_pyarrow_table().num_rows
+
+
+def is_table(path: Path) -> bool:
+    """Whether ``path`` holds a Delta table (the storage of a generated project)."""
+    return (path / "_delta_log").is_dir()
 
 
 def free_port() -> int:
@@ -274,7 +279,7 @@ def test_quickstart_scripts_then_runner_write_all_tables_and_record_the_run(tmp_
     }
     assert set(reported) == set(TABLES), result.stdout
     for table in TABLES:
-        assert (project / "data" / f"{table}.parquet").is_file()
+        assert is_table(project / "data" / table)
         assert table_rows(project, table) == reported[table]
         # The data is seeded: the runner rebuilds exactly what the scripts wrote.
         assert reported[table] == script_rows[table]
@@ -429,5 +434,5 @@ def test_failing_blocking_check_stops_gold(tmp_path):
     error = stderr_lines(result)[-1]
     assert "unique_order_ids" in error
     assert re.search(r"not materialized: .*gold/example", error), error
-    assert (project / "data" / "bronze" / "example.parquet").is_file()
-    assert not (project / "data" / "gold" / "example.parquet").exists()
+    assert is_table(project / "data" / "bronze" / "example")
+    assert not (project / "data" / "gold" / "example").exists()
