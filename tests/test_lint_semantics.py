@@ -1029,3 +1029,47 @@ def test_layer_settings_are_checked(settings, message):
 
     with pytest.raises(ConfigError, match=message):
         config_from_table(settings)
+
+
+def test_decorators_dagster_does_not_own():
+    """Another decorator around @asset changes nothing; an integration's decorator
+    (@dbt_assets) or a local decorator factory makes assets the linter cannot name:
+    POL010 once there, and the graph is not complete (no unknown-upstream claims)."""
+    silver = """\
+        import dagster as dg
+        import tracing
+        from dagster_dbt import dbt_assets
+
+
+        def silver_factory(**options):
+            def wrap(function):
+                @dg.asset(group_name="silver", **options)
+                def made():
+                    return function()
+
+                return made
+
+            return wrap
+
+
+        @tracing.traced
+        @dg.asset(key=["silver", "a"], group_name="silver", deps=[["bronze", "orders"]])
+        def a() -> None: ...
+
+
+        @dbt_assets(manifest="manifest.json")
+        def models() -> None: ...
+
+
+        @silver_factory(name="z")
+        def z() -> None: ...
+        """
+    path = f"{ASSETS}/silver/run_silver_a.py"
+    result = analyse({**BRONZE, path: silver})
+    assert result.assets == {"bronze/orders", "silver/a"}
+    assert [(file.relative, decl.function) for file, decl in result.graph.unkeyed] == [
+        (path, "models"),
+        (path, "z"),
+    ]
+    assert not result.graph.complete
+    assert [code for code, *_ in result.findings] == ["POL010", "POL010"]

@@ -596,11 +596,14 @@ class _ModuleExtractor:
         self._forget(name)
         if not (self.scopes and self.scopes[-1].function):
             self.local.add(name)
-        for decorator in function.decorators:
-            kind, arguments = self._decorator_kind(decorator.decorator)
+        decorated = [(d.decorator, *self._decorator_kind(d.decorator)) for d in function.decorators]
+        if any(kind in _ASSET_KINDS for _, kind, _ in decorated):
+            # Dagster's own decorator makes the asset, whatever else wraps the function.
+            decorated = [item for item in decorated if item[1] in _ASSET_KINDS][:1]
+        for node, kind, arguments in decorated:
             if kind in _ASSET_KINDS:
                 obj = self._new_object()
-                declared = self._declare(function, kind, arguments, decorator.decorator, obj)
+                declared = self._declare(function, kind, arguments, node, obj)
                 self.facts.assets.extend(declared)
                 self._bind_function(name, (obj,))
                 return (obj,)
@@ -610,26 +613,25 @@ class _ModuleExtractor:
             if kind == "definitions":
                 self._definitions_function(function)
                 return None
-            if kind is not None and kind.startswith("foreign:"):
-                # A decorator from a Dagster integration (dbt_assets...) or a project
-                # function: it may make assets the linter cannot see.
-                qualified = kind.removeprefix("foreign:")
+            if kind == "local-factory" or (
+                kind is not None
+                and kind.startswith("foreign:")
+                and kind.removeprefix("foreign:").split(".")[0].startswith("dagster_")
+            ):
+                # A decorator of a Dagster integration (dbt_assets...) or a factory of this
+                # module: an asset whose key the linter cannot know (POL010 there).
                 obj = self._new_object()
-                if qualified.split(".")[0].startswith("dagster_"):
-                    self.facts.assets.append(
-                        AssetDecl(
-                            key=None,
-                            anchor=self._anchor(decorator.decorator),
-                            function=name,
-                            group=None,
-                            obj=obj,
-                        )
+                self.facts.assets.append(
+                    AssetDecl(
+                        key=None, anchor=self._anchor(node), function=name, group=None, obj=obj
                     )
-                    self._bind_function(name, (obj,))
-                    return (obj,)
-                self.facts.calls.append(
-                    Call(self._anchor(decorator.decorator), qualified, self._code(decorator))
                 )
+                self._bind_function(name, (obj,))
+                return (obj,)
+            if kind is not None and kind.startswith("foreign:"):
+                # A project function from another module: maybe a factory (the graph knows).
+                qualified = kind.removeprefix("foreign:")
+                self.facts.calls.append(Call(self._anchor(node), qualified, self._code(node)))
         if self.scopes:
             return None
         alias = self._decorator_alias(function)
@@ -697,6 +699,8 @@ class _ModuleExtractor:
         if qualified is None:
             return None, ()
         module, _, name = qualified.rpartition(".")
+        if module == self.module and name in self.factories:
+            return "local-factory", arguments
         if module == "dagster":
             if name in _ASSET_KINDS:
                 return name, arguments
