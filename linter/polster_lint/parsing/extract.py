@@ -267,7 +267,9 @@ _FUNCTIONS_RETURNING_DEFINITIONS = {name for name in _LOADERS if name.startswith
 
 _MAX_FACTORY_DEPTH = 8
 _MAX_MADE = 20_000
-"""Bounds on what factories and loops may make, whatever the module does."""
+_MAX_STEPS = 10_000
+"""Bounds on what factories and loops may make, and on the loop iterations and factory
+calls run to make it, whatever the module does (nested loops over long lists...)."""
 
 _AnyValue = cst.BaseExpression | tuple[int, ...]
 
@@ -298,6 +300,7 @@ class _ModuleExtractor:
         self.future_annotations = False
         self.next_object = 0
         self.made = 0
+        self.steps = 0
         self.site: cst.CSTNode | None = None
         self.anchors: list[tuple[cst.CSTNode, cst.CSTNode | None]] = []
         self.tree: cst.Module | None = None
@@ -537,7 +540,7 @@ class _ModuleExtractor:
         if names is None:
             return
         for item in items:
-            if self.made > _MAX_MADE:
+            if self.made > _MAX_MADE or not self._step(statement):
                 return
             scope = _Scope(function=False)
             values = [item] if len(names) == 1 else _unpack(item, len(names))
@@ -1326,7 +1329,7 @@ class _ModuleExtractor:
         found: list[int] = []
         for item in items:
             values = [item] if len(names) == 1 else _unpack(item, len(names))
-            if values is None:
+            if values is None or not self._step(expression):
                 return None
             scope = _Scope(function=True)
             scope.values.update(zip(names, values, strict=True))
@@ -1355,7 +1358,7 @@ class _ModuleExtractor:
     def _invoke(self, function: cst.FunctionDef, call: cst.Call) -> tuple[int, ...] | None:
         """Run a factory of this module on literal arguments: the objects it returns."""
         depth = sum(scope.function for scope in self.scopes)
-        if depth >= _MAX_FACTORY_DEPTH or self.made > _MAX_MADE:
+        if depth >= _MAX_FACTORY_DEPTH or self.made > _MAX_MADE or not self._step(call):
             return None
         scope = _Scope(function=True)
         signature = function.params
@@ -1411,7 +1414,7 @@ class _ModuleExtractor:
                     continue
                 for item in items:
                     values = [item] if len(names) == 1 else _unpack(item, len(names))
-                    if values is None:
+                    if values is None or not self._step(statement):
                         break
                     scope.values.update(zip(names, values, strict=True))
                     result = self._run_body(statement.body.body, scope)
@@ -1588,6 +1591,13 @@ class _ModuleExtractor:
             self._add_definitions(loads if loads is not None else [self._load(value, "unknown")])
         if not returned:
             self._add_definitions([self._load(function, "unknown")])
+
+    def _step(self, node: cst.CSTNode) -> bool:
+        """Count one loop iteration or factory call; False (said once) past the budget."""
+        self.steps += 1
+        if self.steps == _MAX_STEPS + 1:
+            self._blind(node, "too many loop iterations and factory calls to follow statically")
+        return self.steps <= _MAX_STEPS
 
     def _blind(self, node: cst.CSTNode, message: str) -> None:
         self.facts.blind.append(Note(self._anchor(node), message))
