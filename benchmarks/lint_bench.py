@@ -1,11 +1,15 @@
-"""Benchmark ``polster-lint`` on synthetic Polster projects of 1,000 and 10,000 assets.
+"""Benchmark ``polster-lint`` against import-linter and ruff on synthetic Polster projects.
 
 Run it from the repository root, with the environment the linter is installed in::
 
-    .venv/bin/python benchmarks/lint_bench.py [--sizes 1000,10000] [--repeat N] [--keep]
+    .venv/bin/python benchmarks/lint_bench.py [--sizes 1000,10000,50000] [--repeat N]
+        [--workdir DIR] [--keep] [--markdown]
 
 It is a measurement, not a test: it prints a table per size, with PASS/FAIL next to each
-target, and exits 0 unless something crashed (a tool exiting with an error, say).
+target, then (with ``--markdown``) the summary table the README shows, and exits 0
+unless something crashed (a tool exiting with an error, say). Generating 50,000 assets
+takes a few minutes: ``--workdir DIR`` keeps the projects there and reuses them on the
+next run (a marker file records the size and seed each was made with).
 
 The synthetic project
 ---------------------
@@ -33,33 +37,62 @@ on top of their clean upstreams, the kinds in turn:
 
 ``generate_project`` returns these as ``Planted(path, code, ...)``: exactly what the
 linter must report; ``tests/test_benchmarks.py`` checks it does, and every run here
-compares the linter's findings with them too.
+compares the linter's findings with them too (cold and warm, one parsing process and
+several).
 
 The measurements (each in the same run, on the same tree, OS file cache warm)
 ------------------------------------------------------------------------------
-a.  ``polster-lint --no-cache ROOT``: cold, default ``--jobs`` (one parsing process per CPU).
-a1. the same with ``--jobs 1``: cost per file without the parallelism (information only).
-a2. ``polster-lint ROOT`` with an empty cache: the run that fills it (information only).
-b.  ``polster-lint ROOT`` warm: after a run that filled the cache, one asset module is
-    edited (a comment appended, so its size, mtime and hash change) and the run is timed.
-    This is what a pre-commit hook costs after a small edit.
-c.  ``lint-imports --no-cache``: import-linter, cold, on the same tree.
-c2. ``lint-imports`` warm, one file changed: its own cache filled by a first run, the same
-    kind of edit, then timed. That is how import-linter runs in a pre-commit hook.
-c3. c2 with only the ``layers`` and ``forbidden`` contracts (information only: the
-    ``independence`` contracts grow faster than linearly with the number of modules).
-d.  the floor: in this process, read every file ``polster-lint`` reads (every ``.py`` under
-    the assets and core folders) and ``libcst.parse_module`` it once, in one process.
+polster-lint (``polster-lint ROOT``):
 
-Wall time is the median of ``--repeat`` runs (default: 3 for up to 1,000 assets, else 1).
+a.  ``--no-cache``: cold, default ``--jobs`` (one parsing process per CPU).
+a1. ``--no-cache --jobs 1``: the same in one process (information).
+a2. with an empty cache: the run that fills it (information).
+b0. warm, nothing changed (information).
+b.  warm, one asset module edited: a comment appended (size, time and hash change, so
+    the file is read and parsed again). This is what a pre-commit hook costs after a
+    small edit; the file's facts do not change, so the last verdict still holds.
+b2. warm, one asset module's facts changed: an import appended, so the graph is built
+    and checked again from the cache (information: the price of an edit that matters).
+
+import-linter (``lint-imports``), with the equivalent contracts (see below):
+
+c.  ``--no-cache``: cold.
+c2. warm, one file changed: its cache filled by a first run, the same kind of edit as b,
+    then timed. That is how import-linter runs in a pre-commit hook.
+c3. c2 with the ``independence`` contracts too (information: their cost grows faster
+    than linearly with the number of modules, so they are not the comparison).
+
+ruff (``ruff check --select E,F`` over the assets and core folders):
+
+r.  ``--no-cache``: cold.
+r2. warm, one file changed: its cache filled, the same edit, then timed.
+
+d.  the floor: in this process, read every file ``polster-lint`` reads and
+    ``libcst.parse_module`` it once, in one process (information).
+
+Wall time is the median of ``--repeat`` runs (default: 3 up to 1,000 assets, else 1).
+``cpu s`` is user + system time (of the process and its descendants, or of this process
+for d): on a busy machine wall times, and so the ratios, inflate; CPU times much less.
 Memory, for subprocesses: ``peak MB`` is the peak of the sum of PSS over the process and
 all its descendants (sampled from /proc every 10 ms, so PSS shares the pages a forked
 worker has in common with its parent instead of counting them twice); ``max RSS MB`` is
 the ``ru_maxrss`` that ``wait4`` reports for the process, i.e. its largest single process.
-The memory target uses the larger of the two, over every ``polster-lint`` run. ``cpu s``
-is user + system time (of the process and its descendants, or of this process for d): on a
-busy machine wall times, and so the targets' ratios, inflate; CPU times much less. The
-report prints the load average before and after each size.
+The memory target uses the larger of the two, over every ``polster-lint`` run. The report
+prints the load average before and after each size.
+
+The Python tools run as they do once installed: with their bytecode cached (the runs
+here point ``PYTHONPYCACHEPREFIX`` into the work folder, and one untimed run of each
+tool compiles it first), whatever ``PYTHONDONTWRITEBYTECODE`` says in the caller's
+environment.
+
+The targets (at 10,000 assets unless said otherwise)
+----------------------------------------------------
+* warm, one file edited: b <= 0.1 x c2 (import-linter warm) and b <= 4 x r2 (ruff warm);
+* cold: a <= 1.0 x c (import-linter cold);
+* peak memory < 200 MB;
+* linear growth: time per asset at 50,000 <= 1.2 x time per asset at 10,000, for a and
+  b (checked when both sizes are in the run);
+* findings identical cold and warm, with one parsing process and several.
 
 The import-linter equivalent
 ----------------------------
@@ -72,13 +105,14 @@ the import edges, reading the same files (``root_packages = orchestration, core`
 * a ``layers`` contract ``gold : silver : bronze`` on ``orchestration.assets``: a layer may
   import the layers below it, never above (POL003, and POL001 against later layers);
 * a ``forbidden`` contract: gold may not import bronze (POL002), with
-  ``allow_indirect_imports = True``, since gold -> silver -> bronze is the intended chain;
-* an ``independence`` contract per layer over ``orchestration.assets.<layer>.*``: no module
-  of a layer imports another one of the same layer (POL004, and POL001 for bronze).
+  ``allow_indirect_imports = True``, since gold -> silver -> bronze is the intended chain.
 
-Import-linter's result (contracts broken) is not compared: only its time and memory are.
-The ratio that matters for a pre-commit hook compares like with like, both warm with one
-file changed (b / c2, target <= 0.5); b / c (against import-linter cold) is printed too.
+The same-layer rule (POL004) would take an ``independence`` contract per layer over
+``orchestration.assets.<layer>.*``; the configuration has them (c3 runs them) but they
+are left out of the comparison: each one checks every pair of a layer's modules, so at
+10,000 assets it costs import-linter many times what the two contracts above cost, and
+a comparison against it would flatter ``polster-lint``. Import-linter's result (contracts
+broken) is not compared: only its time and memory are.
 """
 
 import argparse
@@ -124,9 +158,6 @@ UNKNOWN_STYLES = ("asset_key", "key_list", "asset_dep_key")
 STYLES = IMPORT_STYLES + KEY_STYLES
 VIOLATION_KINDS = ("gold_reads_bronze", "same_layer", "unknown")
 
-TARGET_WARM = 0.5
-TARGET_COLD_RATIO = 1.0
-TARGET_PEAK_MB = 500.0
 FINDING = re.compile(r"^(?P<path>[^:\s]+):\d+:\d+: (?P<code>POL\d{3}) ")
 
 
@@ -197,11 +228,17 @@ class Project:
 
 
 def generate_project(
-    root: Path, count: int, seed: int = 20261128, violations: int | None = None
+    root: Path,
+    count: int,
+    seed: int = 20261128,
+    violations: int | None = None,
+    write: bool = True,
 ) -> Project:
     """Write a synthetic Polster project of ``count`` assets under ``root``.
 
-    ``violations`` defaults to 1% of ``count``, at least 3 (one of each kind).
+    ``violations`` defaults to 1% of ``count``, at least 3 (one of each kind). With
+    ``write`` false, only the description is made (for a project written before with the
+    same arguments).
     """
     rng = random.Random(seed)
     by_layer = _layout(count, rng)
@@ -219,7 +256,8 @@ def generate_project(
         violations = max(len(VIOLATION_KINDS), round(count * 0.01))
     planted = _plant_violations(by_layer, violations, rng, style)
     assets = [asset for layer in LAYERS for asset in by_layer[layer]]
-    _write_project(root, assets)
+    if write:
+        _write_project(root, assets)
     return Project(
         root=root,
         assets=assets,
@@ -513,8 +551,9 @@ class Run:
 
 @dataclass
 class Measurement:
+    code: str
     label: str
-    runs: list[Run]
+    runs: list[Run] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -653,6 +692,13 @@ def _check_import_linter(run: Run, what: str) -> Run:
     return run
 
 
+def _check_ruff(run: Run, what: str) -> Run:
+    # Exit 1: it found something to say (the synthetic code is not written for ruff).
+    if run.status not in (0, 1):
+        raise CrashError(f"{what} exited {run.status}: {run.stderr.strip()[-500:]}")
+    return run
+
+
 def findings_of(run: Run) -> list[tuple[str, str]]:
     found = []
     for line in run.stdout.splitlines():
@@ -663,188 +709,342 @@ def findings_of(run: Run) -> list[tuple[str, str]]:
 
 
 def _edit(path: Path, number: int) -> None:
+    """An edit that leaves the module's facts as they were: a comment at the end."""
     with path.open("a") as handle:
         handle.write(f"# benchmark edit {number}\n")
 
 
-def measure(project: Project, repeat: int) -> tuple[list[Measurement], dict]:
-    root = project.root
+def _edit_facts(path: Path, number: int) -> None:
+    """An edit that changes the module's facts, and nothing the rules report: an import."""
+    with path.open("a") as handle:
+        handle.write(f"import dagster as _benchmark_{number}\n")
+
+
+def tool_environment(workdir: Path) -> dict[str, str]:
+    """The environment the tools run in: bytecode cached in the work folder, as an
+    installed tool has it (see the module's docstring)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
+    return env
+
+
+def measure(project: Project, repeat: int, env: dict[str, str], floor: bool = True) -> dict:
+    """Every measurement of the module's docstring on ``project``; the edited file is put
+    back as it was afterwards."""
     lint = _tool("polster-lint")
     if lint is None:
         raise CrashError("polster-lint is not installed in this environment")
-    help_text = subprocess.run([lint, "--help"], capture_output=True, text=True).stdout
-    has_no_cache, has_jobs = "--no-cache" in help_text, "--jobs" in help_text
-    cold_args = [lint, str(root), *(["--no-cache"] if has_no_cache else [])]
-    notes: dict = {"no_cache_flag": has_no_cache, "jobs_flag": has_jobs}
-    cache_dir = root / ".polster_cache"
-    results: list[Measurement] = []
-
-    results.append(Measurement("d  libcst.parse_module floor (in-process)", []))
-    files = project.lint_files
-    notes["files"] = len(files)
-    for _ in range(repeat):
-        results[-1].runs.append(bare_parse(files))
-
-    cold = Measurement("a  polster-lint --no-cache (cold)", [])
-    for _ in range(repeat):
-        cold.runs.append(_check_lint(run_command(cold_args, root), "polster-lint (cold)"))
-    results.append(cold)
-    notes["findings"] = findings_of(cold.runs[0])
-
-    if has_jobs:
-        single = Measurement("a1 polster-lint --no-cache --jobs 1", [])
-        for _ in range(repeat):
-            run = run_command([*cold_args, "--jobs", "1"], root)
-            single.runs.append(_check_lint(run, "polster-lint --jobs 1"))
-        results.append(single)
-
-    fill = Measurement("a2 polster-lint, empty cache (fills it)", [])
-    warm = Measurement("b  polster-lint warm, 1 file changed", [])
     target = project.edit_target()
-    for number in range(repeat):
+    original = target.read_bytes()
+    try:
+        return _measure(project, repeat, env, floor, lint, target)
+    finally:
+        target.write_bytes(original)
+
+
+def _measure(
+    project: Project, repeat: int, env: dict[str, str], floor: bool, lint: str, target: Path
+) -> dict:
+    root = project.root
+    cache_dir = root / ".polster_cache"
+    results: dict[str, Measurement] = {}
+    notes: dict = {"edited": target.relative_to(root).as_posix(), "files": len(project.lint_files)}
+
+    def add(code: str, label: str) -> Measurement:
+        results[code] = Measurement(code, label)
+        return results[code]
+
+    def polster(*args: str, what: str) -> Run:
+        return _check_lint(run_command([lint, str(root), *args], root, env), what)
+
+    polster("--no-cache", what="polster-lint (untimed, compiles the bytecode)")
+    cold, single = add("a", "cold, --no-cache"), add("a1", "cold, --no-cache --jobs 1")
+    for _ in range(repeat):
+        cold.runs.append(polster("--no-cache", what="polster-lint (cold)"))
+        single.runs.append(polster("--no-cache", "--jobs", "1", what="polster-lint --jobs 1"))
+    fill, unchanged = add("a2", "empty cache (fills it)"), add("b0", "warm, nothing changed")
+    warm, facts = add("b", "warm, 1 file edited"), add("b2", "warm, 1 file's facts changed")
+    edits = iter(range(10**6))
+    for _ in range(repeat):
         shutil.rmtree(cache_dir, ignore_errors=True)
-        fill.runs.append(_check_lint(run_command([lint, str(root)], root), "polster-lint (fill)"))
-        _edit(target, number)
-        warm.runs.append(_check_lint(run_command([lint, str(root)], root), "polster-lint (warm)"))
-    results += [fill, warm]
-    notes["warm_findings"] = findings_of(warm.runs[-1])
-    notes["edited"] = target.relative_to(root).as_posix()
+        fill.runs.append(polster(what="polster-lint (fill)"))
+        unchanged.runs.append(polster(what="polster-lint (nothing changed)"))
+        _edit(target, next(edits))
+        warm.runs.append(polster(what="polster-lint (warm)"))
+        _edit_facts(target, next(edits))
+        facts.runs.append(polster(what="polster-lint (facts changed)"))
+    notes["findings"] = {
+        code: findings_of(results[code].runs[-1]) for code in ("a", "a1", "a2", "b0", "b", "b2")
+    }
 
     lint_imports = _tool("lint-imports")
-    notes["import_linter"] = lint_imports is not None
     if lint_imports is not None:
-        env = {**os.environ, "PYTHONPATH": str(root / "src")}
         config = str(root / ".importlinter")
-        il_cold = Measurement("c  lint-imports --no-cache (cold)", [])
+        il_env = {**env, "PYTHONPATH": str(root / "src")}
+        equivalent = ["--contract", "layers", "--contract", "gold-not-bronze"]
+
+        def import_linter(*args: str, what: str) -> Run:
+            run = run_command([lint_imports, "--no-logo", *args, config], root, il_env)
+            return _check_import_linter(run, what)
+
+        import_linter("--no-cache", *equivalent, what="lint-imports (untimed, compiles)")
+        il_cold = add("c", "cold, --no-cache")
+        il_warm, il_all = add("c2", "warm, 1 file edited"), add("c3", "c2 + independence contracts")
         for _ in range(repeat):
-            run = run_command([lint_imports, "--no-logo", "--no-cache", config], root, env)
-            il_cold.runs.append(_check_import_linter(run, "lint-imports (cold)"))
-        il_warm = Measurement("c2 lint-imports warm, 1 file changed", [])
-        il_cheap = Measurement("c3 c2 without the independence contracts", [])
-        cheap = ["--contract", "layers", "--contract", "gold-not-bronze"]
-        for number in range(repeat):
+            il_cold.runs.append(import_linter("--no-cache", *equivalent, what="lint-imports"))
+        for _ in range(repeat):
             shutil.rmtree(root / ".import_linter_cache", ignore_errors=True)
-            run = run_command([lint_imports, "--no-logo", config], root, env)
-            _check_import_linter(run, "lint-imports (fill)")
-            _edit(target, 1000 + number)
-            run = run_command([lint_imports, "--no-logo", config], root, env)
-            il_warm.runs.append(_check_import_linter(run, "lint-imports (warm)"))
-            _edit(target, 2000 + number)
-            run = run_command([lint_imports, "--no-logo", *cheap, config], root, env)
-            il_cheap.runs.append(_check_import_linter(run, "lint-imports (warm, 2 contracts)"))
-        results += [il_cold, il_warm, il_cheap]
+            import_linter(*equivalent, what="lint-imports (fill)")
+            _edit(target, next(edits))
+            il_warm.runs.append(import_linter(*equivalent, what="lint-imports (warm)"))
+        for _ in range(repeat):
+            shutil.rmtree(root / ".import_linter_cache", ignore_errors=True)
+            import_linter(what="lint-imports (fill, all contracts)")
+            _edit(target, next(edits))
+            il_all.runs.append(import_linter(what="lint-imports (warm, all contracts)"))
         notes["import_linter_summary"] = next(
             (line.strip() for line in il_cold.runs[0].stdout.splitlines() if "Contracts:" in line),
             "",
         )
-    return results, notes
+
+    ruff = _tool("ruff")
+    if ruff is not None:
+        ruff_cache = root / ".ruff_cache"
+        folders = [str(root / ASSETS_DIR), str(root / CORE_DIR)]
+        command = [ruff, "check", "--select", "E,F", "--quiet", "--cache-dir", str(ruff_cache)]
+        ruff_cold, ruff_warm = add("r", "cold, --no-cache"), add("r2", "warm, 1 file edited")
+        for _ in range(repeat):
+            run = run_command([*command, "--no-cache", *folders], root, env)
+            ruff_cold.runs.append(_check_ruff(run, "ruff (cold)"))
+        for _ in range(repeat):
+            shutil.rmtree(ruff_cache, ignore_errors=True)
+            _check_ruff(run_command([*command, *folders], root, env), "ruff (fill)")
+            _edit(target, next(edits))
+            ruff_warm.runs.append(_check_ruff(run_command([*command, *folders], root, env), "ruff"))
+
+    if floor:
+        bare = add("d", "libcst.parse_module of every file, in-process")
+        for _ in range(repeat):
+            bare.runs.append(bare_parse(project.lint_files))
+    notes["results"] = results
+    return notes
 
 
 # --- the report -----------------------------------------------------------------------------
+
+TOOLS = (
+    ("polster-lint", ("a", "a1", "a2", "b0", "b", "b2")),
+    ("import-linter (layers + forbidden)", ("c", "c2", "c3")),
+    ("ruff --select E,F", ("r", "r2")),
+    ("floor", ("d",)),
+)
 
 
 def _mb(value: float | None) -> str:
     return f"{value:8.1f}" if value is not None else f"{'-':>8}"
 
 
-def _verdict(value: float, target: float) -> str:
-    return "PASS" if value <= target else "FAIL"
+def _seconds(value: float | None) -> str:
+    return f"{value:9.3f}" if value is not None else f"{'-':>9}"
 
 
-def report(project: Project, count: int, repeat: int, results: list[Measurement], notes) -> str:
-    by_code = {m.label.split()[0]: m for m in results}
+def _verdict(value: float, target: float, below: bool = False) -> str:
+    met = value < target if below else value <= target
+    return "PASS" if met else "FAIL"
+
+
+def targets(count: int, notes: dict, planted: list[tuple[str, str]]) -> list[tuple]:
+    """(what, value, target, unit, verdict) for each target that applies at this size;
+    the verdict is None for information."""
+    results: dict[str, Measurement] = notes["results"]
+    rows: list[tuple] = []
+
+    def ratio(what: str, top: str, bottom: str, target: float | None) -> None:
+        if top in results and bottom in results:
+            value = results[top].seconds / results[bottom].seconds
+            verdict = _verdict(value, target) if target is not None else None
+            rows.append((what, value, target, "x", verdict))
+
+    at_target = count == 10_000
+    ratio("warm / import-linter warm (b / c2)", "b", "c2", 0.1 if at_target else None)
+    ratio("warm / ruff warm (b / r2)", "b", "r2", 4.0 if at_target else None)
+    ratio("cold / import-linter cold (a / c)", "a", "c", 1.0 if at_target else None)
+    ratio("facts changed / import-linter warm (b2 / c2)", "b2", "c2", None)
+    ratio("cold / ruff cold (a / r)", "a", "r", None)
+    ratio("cold --jobs 1 / cold (a1 / a)", "a1", "a", None)
+    ratio("cold / libcst floor (a / d)", "a", "d", None)
+    peaks = [results[c].memory_mb for c in ("a", "a1", "a2", "b0", "b", "b2") if c in results]
+    peak = max((p for p in peaks if p is not None), default=None)
+    if peak is not None:
+        verdict = _verdict(peak, 200.0, below=True) if at_target else None
+        rows.append(("polster-lint peak memory", peak, 200.0 if at_target else None, "MB", verdict))
+    same = all(found == planted for found in notes["findings"].values())
+    verdict = "PASS" if same else "FAIL"
+    rows.append(("findings = planted (a, a1, a2, b0, b, b2)", float(same), 1.0, "", verdict))
+    return rows
+
+
+def report(project: Project, count: int, repeat: int, notes: dict) -> str:
+    results: dict[str, Measurement] = notes["results"]
     lines = [
         "",
         f"== {count:,} assets: {notes['files']:,} files linted, "
         f"{len(project.planted)} planted findings, median of {repeat} run(s) ==",
-        f"{'measurement':<44}{'seconds':>9}{'cpu s':>9}{'peak MB':>9}{'maxRSS MB':>10}",
+        f"{'measurement':<52}{'seconds':>9}{'cpu s':>9}{'peak MB':>9}{'maxRSS MB':>10}",
     ]
-    order = ["a", "a1", "a2", "b", "c", "c2", "c3", "d"]
-    for code in order:
-        if code in by_code:
-            m = by_code[code]
-            cpu = f"{m.cpu_seconds:9.3f}" if m.cpu_seconds is not None else f"{'-':>9}"
-            lines.append(f"{m.label:<44}{m.seconds:9.3f}{cpu}{_mb(m.peak_mb)} {_mb(m.max_rss_mb)}")
-    lines.append("ratios")
-
-    def ratio_line(label: str, value: float, target: float | None = None, unit: str = "") -> None:
-        verdict = f"target <= {target:g}{unit}  {_verdict(value, target)}" if target else "(info)"
-        shown = f"{value:8.1f}" if unit else f"{value:8.3f}"
-        lines.append(f"  {label:<42}{shown}  {verdict}")
-
-    warm, cold, floor = by_code["b"].seconds, by_code["a"].seconds, by_code["d"].seconds
-    if "c2" in by_code:
-        ratio_line("warm / import-linter warm (b / c2)", warm / by_code["c2"].seconds, TARGET_WARM)
-        ratio_line("warm / import-linter cold (b / c)", warm / by_code["c"].seconds, TARGET_WARM)
-        ratio_line("warm / import-linter 2 contracts (b / c3)", warm / by_code["c3"].seconds)
-    else:
-        lines.append("  warm / import-linter: lint-imports is not installed (pip install it)")
-    ratio_line("cold / bare parse (a / d)", cold / floor, TARGET_COLD_RATIO)
-    if "a1" in by_code:
-        ratio_line("cold --jobs 1 / bare parse (a1 / d)", by_code["a1"].seconds / floor)
-    for code in ("a", "a1"):
-        if code in by_code and by_code["d"].cpu_seconds and by_code[code].cpu_seconds:
-            cpu_ratio = by_code[code].cpu_seconds / by_code["d"].cpu_seconds
-            ratio_line(f"CPU time {code} / d", cpu_ratio)
-    peaks = [by_code[c].memory_mb for c in ("a", "a1", "a2", "b") if c in by_code]
-    peak = max((p for p in peaks if p is not None), default=None)
-    if peak is not None:
-        ratio_line("polster-lint peak memory (MB)", peak, TARGET_PEAK_MB, " MB")
+    for tool, codes in TOOLS:
+        for code in codes:
+            if code in results:
+                m = results[code]
+                label = f"{code:<3}{tool}: {m.label}"
+                lines.append(
+                    f"{label[:51]:<52}{_seconds(m.seconds)}{_seconds(m.cpu_seconds)}"
+                    f"{_mb(m.peak_mb)} {_mb(m.max_rss_mb)}"
+                )
+    lines.append("targets and ratios")
     planted = sorted((p.path, p.code) for p in project.planted)
-    for what, found in (("cold", notes["findings"]), ("warm", notes["warm_findings"])):
-        if found == planted:
-            lines.append(f"  findings ({what}): exactly the {len(planted)} planted ones")
-        else:
+    for what, value, target, unit, verdict in targets(count, notes, planted):
+        if unit == "":
+            lines.append(f"  {what:<50}{'':>9}  {verdict}")
+            continue
+        shown = f"{value:9.1f}" if unit == "MB" else f"{value:9.3f}"
+        goal = (
+            f"target {'<' if unit == 'MB' else '<='} {target:g}{unit}  {verdict}"
+            if verdict
+            else "(info)"
+        )
+        lines.append(f"  {what:<50}{shown}  {goal}")
+    for code, found in notes["findings"].items():
+        if found != planted:
             missing = sorted((Counter(planted) - Counter(found)).elements())
             extra = sorted((Counter(found) - Counter(planted)).elements())
             lines.append(
-                f"  findings ({what}): MISMATCH, {len(missing)} missing {missing[:3]}, "
+                f"  findings of {code}: {len(missing)} missing {missing[:3]}, "
                 f"{len(extra)} unexpected {extra[:3]}"
             )
     if "import_linter_summary" in notes:
-        lines.append(f"  import-linter: {notes['import_linter_summary']}")
+        lines.append(f"  import-linter (all contracts, c): {notes['import_linter_summary']}")
     load = notes["load"]
     busy = (
         " (busy machine: wall times and their ratios are inflated)"
-        if load[1] > (os.cpu_count() or 1)
+        if max(load) > (os.cpu_count() or 1)
         else ""
     )
     lines.append(f"  load average before/after: {load[0]:.1f} / {load[1]:.1f}{busy}")
-    if not notes["no_cache_flag"]:
-        lines.append("  note: polster-lint has no --no-cache: every run is cold")
     lines.append(f"  styles: {dict(sorted(project.styles.items()))}")
     lines.append(f"  kinds: {dict(sorted(project.kinds.items()))}; edited: {notes['edited']}")
     return "\n".join(lines)
 
 
+def growth(by_size: dict[int, dict]) -> list[str]:
+    """Time per asset at 50,000 against 10,000 assets, cold and warm (target <= 1.2)."""
+    if not {10_000, 50_000} <= set(by_size):
+        return []
+    lines = ["", "== linear growth: time per asset at 50,000 / at 10,000 =="]
+    for code, what in (("a", "cold"), ("b", "warm, 1 file edited")):
+        small, large = by_size[10_000]["results"][code], by_size[50_000]["results"][code]
+        value = (large.seconds / 50_000) / (small.seconds / 10_000)
+        lines.append(f"  {what:<50}{value:9.3f}  target <= 1.2  {_verdict(value, 1.2)}")
+    return lines
+
+
+ROWS = (
+    ("polster-lint cold (`--no-cache`)", "a"),
+    ("polster-lint cold, `--jobs 1`", "a1"),
+    ("polster-lint warm, nothing changed", "b0"),
+    ("**polster-lint warm, 1 file edited**", "b"),
+    ("polster-lint warm, 1 file's facts changed", "b2"),
+    ("import-linter cold (layers + forbidden)", "c"),
+    ("**import-linter warm, 1 file edited**", "c2"),
+    ("import-linter warm, + independence contracts", "c3"),
+    ("ruff `--select E,F` cold", "r"),
+    ("**ruff warm, 1 file edited**", "r2"),
+    ("libcst parse of every file, one process", "d"),
+)
+
+
+def markdown(by_size: dict[int, dict], projects: dict[int, Project]) -> str:
+    """The README's table: wall (CPU) seconds per size, then the targets."""
+    sizes = sorted(by_size)
+    head = " | ".join(f"{size:,} assets ({by_size[size]['files']:,} files)" for size in sizes)
+    lines = [f"| | {head} |", "|---|" + "---:|" * len(sizes)]
+    for label, code in ROWS:
+        cells = []
+        for size in sizes:
+            m = by_size[size]["results"].get(code)
+            cpu = f" ({m.cpu_seconds:.2f})" if m is not None and m.cpu_seconds is not None else ""
+            cells.append(f"{m.seconds:.2f} s{cpu}" if m is not None else "-")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for size in sizes:
+        planted = sorted((p.path, p.code) for p in projects[size].planted)
+        for what, value, target, unit, verdict in targets(size, by_size[size], planted):
+            if verdict is None or unit == "":
+                continue
+            shown = f"{value:.0f} MB" if unit == "MB" else f"{value:.3f}"
+            sign = "<" if unit == "MB" else "<="
+            lines.append(
+                f"| {what} at {size:,} (target {sign} {target:g}{unit}) | {shown} {verdict} |"
+            )
+    return "\n".join(lines)
+
+
+MARKER = ".lint-bench"
+
+
+def project_at(workdir: Path, count: int, seed: int) -> tuple[Project, float]:
+    """The project of ``count`` assets in ``workdir``: reused when a marker says it was
+    made with this size and seed, else generated (the seconds it took)."""
+    root = workdir / f"assets_{count}"
+    marker = f"{count} {seed}\n"
+    if (root / MARKER).is_file() and (root / MARKER).read_text() == marker:
+        return generate_project(root, count, seed=seed, write=False), 0.0
+    shutil.rmtree(root, ignore_errors=True)
+    started = time.perf_counter()
+    project = generate_project(root, count, seed=seed)
+    (root / MARKER).write_text(marker)
+    return project, time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--sizes", default="1000,10000", help="asset counts, comma-separated")
+    parser.add_argument("--sizes", default="1000,10000,50000", help="asset counts, comma-separated")
     parser.add_argument(
         "--repeat", type=int, help="runs per measurement (default: 3 up to 1,000 assets, else 1)"
     )
     parser.add_argument("--seed", type=int, default=20261128, help="layout seed")
+    parser.add_argument("--workdir", type=Path, help="where the projects are made and kept")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
+    parser.add_argument("--no-floor", action="store_true", help="skip the libcst floor (d)")
+    parser.add_argument("--markdown", action="store_true", help="print the README table too")
     args = parser.parse_args(argv)
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
-    workdir = Path(tempfile.mkdtemp(prefix="polster-lint-bench-"))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="polster-lint-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = tool_environment(workdir)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, projects in {workdir}")
+    by_size: dict[int, dict] = {}
+    projects: dict[int, Project] = {}
     try:
         for count in sizes:
             repeat = args.repeat or (3 if count <= 1000 else 1)
-            started = time.perf_counter()
-            project = generate_project(workdir / f"assets_{count}", count, seed=args.seed)
-            generated = time.perf_counter() - started
+            project, generated = project_at(workdir, count, args.seed)
             load_before = os.getloadavg()[0]
-            results, notes = measure(project, repeat)
+            notes = measure(project, repeat, env, floor=not args.no_floor)
             notes["load"] = (load_before, os.getloadavg()[0])
-            print(report(project, count, repeat, results, notes))
-            print(f"  (generated in {generated:.1f} s)", flush=True)
+            by_size[count], projects[count] = notes, project
+            print(report(project, count, repeat, notes))
+            made = f"generated in {generated:.1f} s" if generated else "reused"
+            print(f"  (project {made})", flush=True)
+        for line in growth(by_size):
+            print(line)
+        if args.markdown:
+            print()
+            print(markdown(by_size, projects))
     except CrashError as error:
         print(f"lint_bench: crashed: {error}", file=sys.stderr)
         return 1
     finally:
-        if args.keep:
+        if args.keep or args.workdir:
             print(f"projects kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -3,23 +3,38 @@
 What one file may cost is bounded before it is parsed: ``read_module`` reads only regular
 files inside the project, up to ``max-file-size``, and a file with more tokens than the
 configured budget is not handed to a parser. Each refusal is a POL000 naming the reason.
+
+The facts come from :class:`~polster_lint.adapters.cache.FactsSource`, which parses only
+what changed since the last run and knows whether every file's facts are still those the
+last verdict was found for; then the graph is not built again, and a warm run costs
+little more than listing the files. A cold run parses in worker processes when there are
+enough files to pay for them, cheap work first.
 """
 
+import gc
 import os
-import stat
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from polster_lint.adapters.cache import FactsCache, Signature, content_hash
-from polster_lint.adapters.project import UnreadableFile, discover, read_module, support_files
+from polster_lint.adapters.cache import FactsSource, Parsed, Parsing, Verdict
+from polster_lint.adapters.project import (
+    ListedFile,
+    Listings,
+    UnreadableFile,
+    classify,
+    find_support,
+    list_files,
+    read_module,
+)
 from polster_lint.adapters.runtime import runtime_differences
 from polster_lint.domain.checks import check_all
 from polster_lint.domain.config import BYTES_PER_TOKEN, MAX_FILE_SIZE_RANGE, LintConfig
 from polster_lint.domain.graph import AssetGraph, build_graph, referenced_modules
-from polster_lint.domain.layout import source_file, support_file
+from polster_lint.domain.layout import is_core_path, source_file, support_file
 from polster_lint.domain.model import Finding, Key, ModuleFacts, Position, SourceFile, key_string
 from polster_lint.domain.violation import Violation
 from polster_lint.parsing.reads import estimated_tokens, extract_reads, read_positions
@@ -27,19 +42,50 @@ from polster_lint.parsing.reads import estimated_tokens, extract_reads, read_pos
 _SUPPORT_ROUNDS = 3
 """How many import hops away from the asset modules and the definitions the linter reads."""
 
-_FILES_PER_WORKER = 300
-"""Below this many files per worker, starting processes costs more than it saves."""
+_PARALLEL_FROM = 400
+"""The fewest libcst-parsed files worth starting worker processes for: a worker costs
+about 0.2 s of CPU (importing libcst) and a file about 1 ms, measured on 2 cores."""
 
+_CHUNK = 48
+"""Files per task sent to a worker: enough to make the round trip cheap, few enough that
+the last tasks share out evenly."""
 
-_Parsed = tuple[ModuleFacts, tuple[int, int] | None, str | None]
-"""A parsed file: its facts, the stat signature and content hash they were read with."""
+NoqaMap = Mapping[str, Mapping[int, frozenset[str]]]
+"""The ``noqa`` comments of each file that has some: relative path -> line -> codes."""
 
 
 @dataclass
-class LintResult:
-    findings: list[Finding]
-    graph: AssetGraph
+class _Collected:
+    """Every file read in a run with its facts, and how the support modules were found."""
+
     modules: list[tuple[SourceFile, ModuleFacts]]
+    looked_up: list[str] = field(default_factory=list)
+    support: list[str] = field(default_factory=list)
+
+
+class LintResult:
+    """The findings of a run; the graph and the modules' facts on demand (a warm run that
+    took the last verdict as it was has not built them)."""
+
+    def __init__(
+        self, findings: list[Finding], build: Callable[[], tuple[AssetGraph, _Collected]]
+    ) -> None:
+        self.findings = findings
+        self._build = build
+        self._built: tuple[AssetGraph, _Collected] | None = None
+
+    @property
+    def graph(self) -> AssetGraph:
+        return self._parts()[0]
+
+    @property
+    def modules(self) -> list[tuple[SourceFile, ModuleFacts]]:
+        return self._parts()[1].modules
+
+    def _parts(self) -> tuple[AssetGraph, _Collected]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
 
 
 def lint_project(
@@ -53,36 +99,212 @@ def lint_project(
     """Check the whole project; report only findings in ``only`` files when given.
 
     The graph always spans every file: a rule about one file (an unknown upstream, a
-    cycle) depends on all the others. The cache makes that cheap on a warm run.
+    cycle) depends on all the others. The cache makes that cheap on a warm run: when no
+    file's facts changed, the last run's violations are still the project's.
     """
-    files = discover(root, config)
-    cache = FactsCache.for_project(root) if use_cache else None
-    limits = _Limits(root, config.max_file_size)
-    modules = collect_facts(files, cache, jobs, limits)
-    known = {file.relative for file in files}
-    for _ in range(_SUPPORT_ROUNDS):
-        # Modules the ones read so far import from (a resource class, shared decorator
-        # options, a factory) or that the definitions load: read them too.
-        wanted = {name for _, facts in modules for name in referenced_modules(facts)}
-        extra = support_files(root, config, known, wanted)
-        if not extra:
-            break
-        files += extra
-        modules += collect_facts(extra, cache, jobs, limits)
-    graph = build_graph(
-        modules, config.definitions_module, config.layer_source, config.layer_folders
-    )
-    violations = check_all(graph, modules, config)
+    with _without_cycle_collector():
+        return _lint_project(root, config, only, use_cache, jobs, check_runtime)
+
+
+@contextmanager
+def _without_cycle_collector() -> Iterator[None]:
+    """Run without Python's cyclic garbage collector. A run makes millions of small
+    objects (facts, graph, JSON) and keeps most of them: the collector would walk them
+    all again and again, and it doubled the time a cache takes to load (measured). The
+    little cyclic garbage parsing leaves is collected as it goes (see ``_each``)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint_project(
+    root: Path,
+    config: LintConfig,
+    only: set[Path] | None,
+    use_cache: bool,
+    jobs: int | None,
+    check_runtime: bool,
+) -> LintResult:
+    listings: Listings = {}
+    listed = list_files(root, config, listings)
+    source = FactsSource.open(root, config, _parsing(root, config, jobs), use_cache)
+    built: list[tuple[AssetGraph, _Collected]] = []
+
+    def build() -> tuple[AssetGraph, _Collected]:
+        if not built:
+            collected = _collect(root, config, listed, source, listings)
+            graph = build_graph(
+                collected.modules,
+                config.definitions_module,
+                config.layer_source,
+                config.layer_folders,
+            )
+            built.append((graph, collected))
+        return built[0]
+
+    earlier = _earlier_verdict(root, config, listed, source, listings)
+    if earlier is not None:
+        violations, noqa = list(earlier.violations), earlier.noqa
+    else:
+        graph, collected = build()
+        violations = check_all(graph, collected.modules, config)
+        noqa = noqa_of(collected.modules)
+        verdict = Verdict(
+            list(violations), noqa, sorted(set(collected.looked_up)), collected.support
+        )
+        source.remember(verdict, [file.relative for file, _ in collected.modules])
     if check_runtime:
+        graph, collected = build()
+        files = [file for file, _ in collected.modules]
         violations += runtime_differences(root, config, graph, files)
     if only is not None:
         # realpath, not Path.resolve: that raises on a symbolic link loop.
         violations = [v for v in violations if Path(os.path.realpath(v.file.path)) in only]
-    findings = place_and_filter(violations, modules, config, _locator(cache, limits))
-    if cache is not None:
-        cache.keep_only({file.relative for file in files})
-        cache.save()
-    return LintResult(findings=findings, graph=graph, modules=modules)
+    findings = place_and_filter(violations, noqa, config, _locator(source))
+    source.close()
+    return LintResult(findings, build)
+
+
+def _earlier_verdict(
+    root: Path,
+    config: LintConfig,
+    listed: list[ListedFile],
+    source: FactsSource,
+    listings: Listings,
+) -> Verdict | None:
+    """The last run's verdict when it still holds: the same settings, the same files (the
+    support modules looked up again under the same names are the same ones), and every
+    file's facts as they were."""
+    verdict = source.earlier_verdict()
+    if verdict is None:
+        return None
+    known = {file.relative for file in listed}
+    support, _ = find_support(root, config, known, verdict.looked_up, listings)
+    if sorted(file.relative for file in support) != sorted(verdict.support):
+        return None
+    return verdict if source.unchanged(listed + support) else None
+
+
+def _collect(
+    root: Path,
+    config: LintConfig,
+    listed: list[ListedFile],
+    source: FactsSource,
+    listings: Listings,
+) -> _Collected:
+    """Every module's facts: the asset and core modules, the definitions module, then the
+    modules they import from (a resource class, shared decorator options, a factory) or
+    that the definitions load, a few hops deep."""
+    known = {file.relative for file in listed}
+    support, looked_up = find_support(root, config, known, [config.definitions_module], listings)
+    files = listed + support
+    modules = list(
+        zip([classify(file, config) for file in files], source.facts(files), strict=True)
+    )
+    for _ in range(_SUPPORT_ROUNDS):
+        wanted = {name for _, facts in modules for name in referenced_modules(facts)}
+        extra, looked = find_support(root, config, known, wanted, listings)
+        looked_up += looked
+        if not extra:
+            break
+        support += extra
+        modules += zip([classify(file, config) for file in extra], source.facts(extra), strict=True)
+    return _Collected(modules, looked_up, [file.relative for file in support])
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _parsing(root: Path, config: LintConfig, jobs: int | None) -> Parsing:
+    return Parsing(
+        extract=partial(_extract_listed, config),
+        locate=_positions_in,
+        run=partial(_run_all, config, jobs),
+    )
+
+
+def _extract_listed(config: LintConfig, file: ListedFile, source: bytes | str) -> ModuleFacts:
+    """The facts of a listed file from its bytes, or saying why it was not read."""
+    found = classify(file, config)
+    if isinstance(source, str):
+        return _refused(found, source)
+    return _facts_of(found, source, config.max_tokens)
+
+
+def _run_all(
+    config: LintConfig,
+    jobs: int | None,
+    task: Callable[[ListedFile], Parsed],
+    files: list[ListedFile],
+) -> list[Parsed]:
+    """``task`` over ``files``, in order; in worker processes when enough files need
+    libcst to pay for starting them.
+
+    This process does the cheap work first (core modules, read with CPython's own
+    parser), while the workers start on the libcst ones, largest first; then it takes
+    libcst files from the end of the queue until the workers have started on all.
+    """
+    workers = jobs or os.cpu_count() or 1
+    heavy = [index for index, file in enumerate(files) if _needs_libcst(file, config)]
+    if workers <= 1 or len(heavy) < _PARALLEL_FROM:
+        return _each(task, files)
+    # Imported here: a warm run parses a file or two and never starts a worker.
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    heavy.sort(key=lambda index: -_size(files[index]))
+    light = sorted(set(range(len(files))) - set(heavy))
+    chunks = [heavy[start : start + _CHUNK] for start in range(0, len(heavy), _CHUNK)]
+    results: list[Parsed | None] = [None] * len(files)
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+        futures: list[Future[list[Parsed]]] = [
+            pool.submit(_run_chunk, task, [files[index] for index in chunk]) for chunk in chunks
+        ]
+        for index, parsed in zip(light, _each(task, [files[i] for i in light]), strict=True):
+            results[index] = parsed
+        for number in range(len(chunks) - 1, -1, -1):
+            if not futures[number].cancel():
+                break  # the workers have this one and every one before it
+            for index, parsed in zip(
+                chunks[number], _each(task, [files[i] for i in chunks[number]]), strict=True
+            ):
+                results[index] = parsed
+        for number, future in enumerate(futures):
+            if not future.cancelled():
+                for index, parsed in zip(chunks[number], future.result(), strict=True):
+                    results[index] = parsed
+    return [parsed for parsed in results if parsed is not None]
+
+
+def _run_chunk(task: Callable[[ListedFile], Parsed], files: list[ListedFile]) -> list[Parsed]:
+    return _each(task, files)
+
+
+_COLLECT_EVERY = 64
+"""Files parsed between two collections of the youngest objects (libcst leaves a few
+dozen objects in reference cycles per module; the collector is otherwise off)."""
+
+
+def _each(task: Callable[[ListedFile], Parsed], files: list[ListedFile]) -> list[Parsed]:
+    results: list[Parsed] = []
+    for number, file in enumerate(files, 1):
+        results.append(task(file))
+        if number % _COLLECT_EVERY == 0:
+            gc.collect(0)
+    return results
+
+
+def _needs_libcst(file: ListedFile, config: LintConfig) -> bool:
+    return not is_core_path(file.relative, config)
+
+
+def _size(file: ListedFile) -> int:
+    return file.signature[0] if file.signature else 0
 
 
 @dataclass(frozen=True)
@@ -95,71 +317,6 @@ class _Limits:
     @property
     def max_tokens(self) -> int:
         return self.max_size // BYTES_PER_TOKEN
-
-
-def collect_facts(
-    files: list[SourceFile],
-    cache: FactsCache | None,
-    jobs: int | None,
-    limits: _Limits | None = None,
-) -> list[tuple[SourceFile, ModuleFacts]]:
-    """Facts for every file: from the cache when unchanged, otherwise parsed (in parallel).
-
-    Only a plain regular file within the size limit is looked up in the cache; any other
-    goes to ``_parse_one``, which reports why it is not read.
-    """
-    found: dict[str, ModuleFacts] = {}
-    to_parse: list[SourceFile] = []
-    for file in files:
-        limit = _limits_for(file, limits)
-        signature = _plain_file_signature(file.path, limit.max_size)
-        facts = (
-            cache.by_signature(file.relative, signature)
-            if cache is not None and signature
-            else None
-        )
-        if facts is None and cache is not None and signature and file.relative in cache.entries:
-            # Touched but maybe not changed (a checkout, a formatter that changed nothing).
-            source = _read(file, limit)
-            if isinstance(source, bytes):
-                facts = cache.by_hash(file.relative, content_hash(source))
-                if facts is not None:
-                    cache.store(file.relative, signature, content_hash(source), facts)
-        if facts is None:
-            to_parse.append(file)
-        else:
-            found[file.relative] = facts
-    parsed = _parse_all(to_parse, jobs, limits)
-    for file, (facts, signature, digest) in zip(to_parse, parsed, strict=True):
-        found[file.relative] = facts
-        if cache is not None and digest is not None:
-            cache.store(file.relative, signature, digest, facts)
-    return [(file, found[file.relative]) for file in files]
-
-
-def _parse_all(files: list[SourceFile], jobs: int | None, limits: _Limits | None) -> list[_Parsed]:
-    """Parse files, in worker processes when there are enough to pay for starting them."""
-    parse = partial(_parse_one, limits=limits)
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // _FILES_PER_WORKER))
-    if workers <= 1:
-        return [parse(file) for file in files]
-    # Imported here: a warm run parses a file or two and never starts a worker.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = max(1, len(files) // (workers * 4))
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(parse, files, chunksize=chunk))
-
-
-def _parse_one(file: SourceFile, limits: _Limits | None = None) -> _Parsed:
-    limit = _limits_for(file, limits)
-    signature = _plain_file_signature(file.path, limit.max_size)
-    source = _read(file, limit)
-    if isinstance(source, UnreadableFile):
-        return _refused(file, str(source)), signature, None
-    return _facts_of(file, source, limit.max_tokens), signature, content_hash(source)
 
 
 def _facts_of(file: SourceFile, source: bytes, max_tokens: int) -> ModuleFacts:
@@ -192,48 +349,19 @@ def _limits_for(file: SourceFile, limits: _Limits | None) -> _Limits:
     """The given limits, or for a caller without them: the file's project, the hard cap."""
     if limits is not None:
         return limits
-    depth = len(Path(file.relative).parts)
+    depth = len(file.relative.split("/"))
     return _Limits(file.path.parents[depth - 1] if depth else file.path)
 
 
-def _plain_file_signature(path: Path, max_size: int) -> Signature | None:
-    """The cache signature of a regular file (no link) within the limit, else None."""
+def positions_of(file: SourceFile, limits: _Limits | None = None) -> list[Position]:
+    """Where each anchor of the file is, computed from the file as it is now. A file that
+    can no longer be read has no positions: its findings are placed at 1:1."""
+    limit = _limits_for(file, limits)
     try:
-        status = os.lstat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(status.st_mode) or status.st_size > max_size:
-        return None
-    return (status.st_size, status.st_mtime_ns)
-
-
-def _read(file: SourceFile, limits: _Limits) -> bytes | UnreadableFile:
-    try:
-        return read_module(file.path, limits.root, limits.max_size)
-    except UnreadableFile as refusal:
-        return refusal
-
-
-def positions_of(
-    file: SourceFile, cache: FactsCache | None = None, limits: _Limits | None = None
-) -> list[Position]:
-    """Where each anchor of the file is; from the cache when it was computed before.
-
-    Only files with findings get here, but a project that keeps a few known findings
-    (silenced or not) would otherwise pay a re-parse with position metadata every run.
-    A file that can no longer be read (it changed since) has no positions: its findings
-    are placed at 1:1.
-    """
-    cached = cache.positions(file.relative) if cache is not None else None
-    if cached is not None:
-        return cached
-    source = _read(file, _limits_for(file, limits))
-    if isinstance(source, UnreadableFile):
+        source = read_module(file.path, limit.root, limit.max_size)
+    except UnreadableFile:
         return []
-    positions = _positions_in(file, source)
-    if cache is not None:
-        cache.store_positions(file.relative, positions)
-    return positions
+    return _positions_in(file, source)
 
 
 def _positions_in(file: SourceFile, source: bytes) -> list[Position]:
@@ -248,31 +376,31 @@ Locator = Callable[[SourceFile, int], list[Position]]
 """Where the anchors of a file are; the list reaches at least the given anchor if it can."""
 
 
-def _locator(cache: FactsCache | None, limits: _Limits) -> Locator:
-    """Positions from the cache, or computed again when the cached ones fall short (they
-    were computed for other content)."""
-    known: dict[Path, list[Position]] = {}
+def _locator(source: FactsSource) -> Locator:
+    """Positions from the facts source, computed again when the known ones fall short
+    (they were computed for other content)."""
+    known: dict[str, list[Position]] = {}
 
     def locate(file: SourceFile, anchor: int) -> list[Position]:
-        if file.path not in known:
-            known[file.path] = positions_of(file, cache, limits)
-        if anchor >= len(known[file.path]):
-            known[file.path] = positions_of(file, limits=limits)
-        return known[file.path]
+        if file.relative not in known:
+            known[file.relative] = source.positions(file)
+        if anchor >= len(known[file.relative]):
+            known[file.relative] = source.positions(file, fresh=True)
+        return known[file.relative]
 
     return locate
 
 
 def place_and_filter(
-    violations: list[Violation],
-    modules: list[tuple[SourceFile, ModuleFacts]],
+    violations: Sequence[Violation],
+    noqa: NoqaMap,
     config: LintConfig,
     locate: Locator,
 ) -> list[Finding]:
-    """Give each violation its line and column, then apply select/ignore and ``noqa``."""
-    facts_of = {file.path: facts for file, facts in modules}
+    """Give each violation its line and column, then apply select/ignore and ``noqa``
+    (``noqa``: each file's comments, by relative path)."""
     findings: list[Finding] = []
-    used_noqa: set[tuple[Path, int, str]] = set()
+    used_noqa: set[tuple[str, int, str]] = set()
     for violation in violations:
         if violation.code not in config.codes:
             continue
@@ -281,14 +409,14 @@ def place_and_filter(
             known = locate(violation.file, violation.anchor)
             if violation.anchor < len(known):
                 line, column = known[violation.anchor].line, known[violation.anchor].column
-        facts = facts_of.get(violation.file.path)
-        silenced = facts.noqa.get(line, frozenset()) if facts else frozenset()
+        comments = noqa.get(violation.file.relative)
+        silenced = comments.get(line, frozenset()) if comments else frozenset()
         if violation.code in silenced:
-            used_noqa.add((violation.file.path, line, violation.code))
+            used_noqa.add((violation.file.relative, line, violation.code))
             continue
         findings.append(_finding(violation, line, column))
     if "POL100" in config.codes:
-        findings += _unused_noqa(modules, used_noqa)
+        findings += _unused_noqa(noqa, used_noqa)
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -304,17 +432,15 @@ def _finding(violation: Violation, line: int, column: int) -> Finding:
     )
 
 
-def _unused_noqa(
-    modules: list[tuple[SourceFile, ModuleFacts]], used: set[tuple[Path, int, str]]
-) -> list[Finding]:
+def _unused_noqa(noqa: NoqaMap, used: set[tuple[str, int, str]]) -> list[Finding]:
     findings = []
-    for file, facts in modules:
-        for line, codes in facts.noqa.items():
+    for relative, comments in noqa.items():
+        for line, codes in comments.items():
             for code in sorted(codes):
-                if (file.path, line, code) not in used and code != "POL100":
+                if (relative, line, code) not in used and code != "POL100":
                     findings.append(
                         Finding(
-                            file.relative,
+                            relative,
                             line,
                             1,
                             "POL100",
@@ -322,6 +448,13 @@ def _unused_noqa(
                         )
                     )
     return findings
+
+
+def noqa_of(
+    modules: Iterable[tuple[SourceFile, ModuleFacts]],
+) -> dict[str, dict[int, frozenset[str]]]:
+    """The ``noqa`` comments of the modules that have some, by relative path."""
+    return {file.relative: facts.noqa for file, facts in modules if facts.noqa}
 
 
 def asset_lines(graph: AssetGraph) -> dict[Key, int]:
@@ -360,5 +493,8 @@ def lint_sources(
     )
     violations = check_all(graph, modules, config)
     return place_and_filter(
-        violations, modules, config, lambda file, _: _positions_in(file, data[file.relative])
+        violations,
+        noqa_of(modules),
+        config,
+        lambda file, _: _positions_in(file, data[file.relative]),
     )

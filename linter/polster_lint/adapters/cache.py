@@ -1,19 +1,44 @@
-"""A content-hash cache of extracted module facts, so that a warm run parses only what changed.
+"""Where the engine gets the facts of the project's files: from a cache when a file's
+content is the one they were extracted from, else parsed. A warm run parses only what
+changed, and when no file's facts changed it takes the last verdict as it was.
 
-The cache is one JSON file in ``<project>/.polster_cache/``: for every file, the
-``stat`` signature and content hash it was read with and the facts extracted from it.
+The engine talks to :class:`FactsSource` only: it asks for the facts of its files (and,
+for the files it reports on, where their anchors are) and hands back the verdict it
+found. Signatures, hashes and the files on disk stay in here.
+
+The cache lives in ``<project>/.polster_cache/``, in two files:
+
+* ``lint.json``, the index: for every file its ``stat`` signature (size, modification
+  time), the hash of the content the facts were extracted from, a digest of the facts
+  and where their text is in the facts file; anchor positions once they were needed;
+  and the last verdict (the violations found, with the settings and the support modules
+  they were found with). A warm run reads only this.
+* ``facts-<mac>.bin``: the facts of every file as JSON texts, end to end. A run reads it
+  only when it must check the graph again, and writes a new one only when some file's
+  facts changed; an edit that leaves every file's facts as they were (a comment, a
+  function body) costs the index alone.
+
 A file whose size and modification time are unchanged is not even read; one whose
-content hash matches is not parsed.
+content hash matches is not parsed. A file changed within two seconds of the run is
+checked by its content next time too, since a second change in the same clock tick may
+keep size and time (git calls these entries racy).
 
 A cache must never change a verdict, so it is trusted only when this user wrote it:
 
 * JSON, not pickle: reading a cache never runs code.
-* The file carries a keyed hash (HMAC) of its content, under a random key kept in the
-  user's own cache folder (``~/.cache/polster/cache-key``), outside every repository. A
-  cache that arrived with a clone, was force-added to git or copied from elsewhere fails
-  the check and is ignored, as is a damaged one; so is one in the wrong shape.
-* Writes go to a temporary file renamed over the old one, so concurrent runs (two
-  pre-commit hooks, an editor and a terminal) only ever see a whole cache.
+* The index carries a keyed hash (HMAC) of its content, under a random key kept in the
+  user's own cache folder (``~/.cache/polster/cache-key``), outside every repository, and
+  the keyed hash of the facts file it points at. A cache that arrived with a clone, was
+  force-added to git or copied from elsewhere fails the check and is ignored, as is a
+  damaged one. Entries in the wrong shape are misses, never a crash: every value is
+  checked against the model's types when it is read.
+* The cache is only valid for this very build of the linter (its version and the state
+  of its source files) and, for the facts, the settings that decide how a file is read;
+  the verdict also for every other setting.
+* Files are read with the bounds of a module (no FIFO, no ``/dev/zero``, no link out of
+  the project) and written to a temporary file renamed over the old one, never through a
+  linked folder, so concurrent runs (two pre-commit hooks, an editor and a terminal)
+  only ever see whole files; the last one to finish wins.
 
 Where no key can be kept (no writable home), the linter simply runs without a cache.
 """
@@ -22,31 +47,50 @@ import dataclasses
 import functools
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import secrets
 import stat
 import tempfile
+import time
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from polster_lint import __version__
-from polster_lint.adapters.project import UnreadableFile, read_module
-from polster_lint.domain.model import ModuleFacts, Position
+from polster_lint.adapters.project import ListedFile, UnreadableFile, read_module
+from polster_lint.domain.config import LintConfig
+from polster_lint.domain.model import ModuleFacts, Position, SourceFile
+from polster_lint.domain.violation import Violation
 
 CACHE_DIR = ".polster_cache"
 _IGNORE_EVERYTHING = b"# Created by polster-lint: nothing here belongs in git.\n*\n"
 _MAX_CACHE_BYTES = 1 << 30
 """Far above any real cache (about 1 KB per module); a bigger file is not read."""
 _CACHE_FILE = "lint.json"
-_FORMAT = 4
+_FACTS_FILE = "facts-{}.bin"
+_FORMAT = 6
+_RACY_NS = 2_000_000_000
+"""A file modified this close to the run (2 s: coarse file systems keep whole seconds) may
+change again without its signature changing; it is checked by content next time."""
+_STALE_SECONDS = 60
+"""A facts file no index points at is deleted once it is this old (a concurrent run may
+still be about to read it)."""
+
+_CHECK_ONLY_SETTINGS = ("codes", "same_layer_allowed", "external")
+"""Settings that change what the rules report, not what a file's facts are."""
 
 Signature = tuple[int, int]
 """A file's size and modification time in nanoseconds."""
+
+Parsed = tuple[ModuleFacts, str, str | None]
+"""A file parsed: its facts, their JSON text, and the hash of the content read (None when
+the file could not be read: its facts then say why)."""
 
 _T = TypeVar("_T")
 
@@ -55,12 +99,8 @@ def content_hash(source: bytes) -> str:
     return hashlib.blake2b(source, digest_size=16).hexdigest()
 
 
-def stat_signature(path: Path) -> Signature | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_size, stat.st_mtime_ns)
+def _text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def user_cache_key(project: Path) -> bytes | None:
@@ -113,15 +153,437 @@ def _inside(path: Path, folder: Path) -> bool:
 _MAX_KEY_BYTES = 1024
 
 
+@functools.cache
+def build_id() -> str:
+    """This build of the linter: its version and the size and time of its source files
+    (and of libcst's), so that an upgrade or an edited checkout never reads facts that an
+    older extractor wrote."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    seen: list[tuple[str, int, int]] = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".py"):
+                try:
+                    status = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                seen.append((os.path.join(folder, name), status.st_size, status.st_mtime_ns))
+    spec = importlib.util.find_spec("libcst")
+    if spec is not None and spec.origin:
+        try:
+            status = os.stat(spec.origin)
+            seen.append((spec.origin, status.st_size, status.st_mtime_ns))
+        except OSError:
+            pass
+    return f"{__version__}+{_text_digest(repr(seen))}"
+
+
+def settings_text(config: LintConfig, for_facts: bool = False) -> str:
+    """The settings as canonical text: all of them for a verdict, only those that change
+    how a file is read for its facts (folders, size limit, definitions module)."""
+    values = {
+        item.name: _canonical(getattr(config, item.name))
+        for item in dataclasses.fields(config)
+        if not (for_facts and item.name in _CHECK_ONLY_SETTINGS)
+    }
+    return json.dumps(values, sort_keys=True)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, frozenset | set):
+        return sorted(_canonical(item) for item in value)
+    if isinstance(value, tuple | list):
+        return [_canonical(item) for item in value]
+    return value
+
+
+# --- the facts source: what the engine sees --------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    """What the rules found for a set of facts, kept to be taken as it is while no file's
+    facts change."""
+
+    violations: list[Violation]
+    noqa: dict[str, dict[int, frozenset[str]]]
+    """The ``noqa`` comments of every file that has some, by relative path."""
+    looked_up: list[str]
+    """The module names the support modules were looked for under (see ``find_support``)."""
+    support: list[str]
+    """The support modules that were found, by relative path."""
+
+
+@dataclass(frozen=True)
+class Parsing:
+    """What the engine lends the facts source: how to turn a file's bytes into facts (a
+    ``str`` instead of bytes says why the file is not read), where a file's anchors are,
+    and how to run a task over many files (in parallel processes when it pays).
+
+    ``extract`` must be picklable (a module-level function or a partial of one): it is
+    sent to the worker processes."""
+
+    extract: Callable[[ListedFile, bytes | str], ModuleFacts]
+    locate: Callable[[SourceFile, bytes], list[Position]]
+    run: Callable[[Callable[[ListedFile], Parsed], list[ListedFile]], list[Parsed]]
+
+
+def parse_file(
+    extract: Callable[[ListedFile, bytes | str], ModuleFacts],
+    root: str,
+    max_size: int,
+    file: ListedFile,
+) -> Parsed:
+    """Read one file within the limits and extract its facts: the task of a worker."""
+    try:
+        source = read_module(file.path, root, max_size)
+    except UnreadableFile as refusal:
+        facts = extract(file, str(refusal))
+        return facts, facts_text(facts), None
+    facts = extract(file, source)
+    return facts, facts_text(facts), content_hash(source)
+
+
+_SERIAL_PARSE = 32
+"""Up to this many changed files are parsed here with the bytes already read, without
+asking the engine for parallel workers."""
+
+
+class FactsSource:
+    """The facts of the project's files and the positions of their anchors, from the cache
+    or parsed, and the verdict of the last run while it still holds.
+
+    ``files`` given to it are those of one run; :meth:`close` keeps them (and only them)
+    in the cache, with the verdict handed to :meth:`remember` or taken from the last run.
+    """
+
+    def __init__(
+        self, root: Path, config: LintConfig, parsing: Parsing, cache: "FactsCache | None"
+    ) -> None:
+        self.root = root
+        self.config = config
+        self.parsing = parsing
+        self.cache = cache
+        self._root_text = os.fspath(root)
+        self._started = time.time_ns()
+        self._asked: dict[str, None] = {}
+        """Every file asked about this run, in order."""
+        self._facts: dict[str, ModuleFacts] = {}
+        self._facts_changed = False
+        self._verdict: Verdict | None = None
+        self._verdict_text: str | None = None
+        self._settings = settings_text(config) + "\n" + os.fspath(root)
+        self._held = False
+        if cache is not None:
+            if cache.facts_settings != settings_text(config, for_facts=True):
+                cache.clear()
+                cache.facts_settings = settings_text(config, for_facts=True)
+            earlier = cache.verdict
+            if isinstance(earlier, dict) and earlier.get("settings") == self._settings:
+                text = earlier.get("verdict")
+                self._verdict_text = text if isinstance(text, str) else None
+        self._records: dict[str, str] = cache.records if cache is not None else {}
+        self._earlier_keys = frozenset(self._records)
+
+    @classmethod
+    def open(
+        cls, root: Path, config: LintConfig, parsing: Parsing, use_cache: bool = True
+    ) -> "FactsSource":
+        """The facts source of the project at ``root``; without a cache when ``use_cache``
+        is false or this user cannot keep signed caches."""
+        cache = FactsCache.for_project(root) if use_cache else None
+        return cls(root, config, parsing, cache)
+
+    def earlier_verdict(self) -> Verdict | None:
+        """The verdict of the last run with the same settings, if there is one; whether it
+        still holds is for :meth:`unchanged` to say."""
+        if self._verdict_text is None:
+            return None
+        verdict = _or_none(lambda: _decode(Verdict, json.loads(str(self._verdict_text))))
+        if not isinstance(verdict, Verdict):
+            self._verdict_text = None
+            return None
+        return verdict
+
+    def unchanged(self, files: list[ListedFile]) -> bool:
+        """Whether ``files`` are exactly the files of the earlier verdict, each with the
+        same facts, so that the verdict still holds. Changed files are parsed (and their
+        facts compared); unchanged ones are only looked at."""
+        self._refresh(files)
+        self._held = (
+            self._verdict_text is not None
+            and not self._facts_changed
+            and {file.relative for file in files} == self._earlier_keys
+        )
+        return self._held
+
+    def facts(self, files: list[ListedFile]) -> list[ModuleFacts]:
+        """The facts of ``files``, in order."""
+        self._refresh(files)
+        missing = [file for file in files if file.relative not in self._facts]
+        if missing:
+            texts = [self._text(file.relative) for file in missing]
+            again: list[ListedFile] = []
+            for file, facts in zip(missing, _decode_many(texts), strict=True):
+                if facts is None:
+                    again.append(file)  # gone from the facts file, or damaged: a miss
+                else:
+                    self._facts[file.relative] = facts
+            if again:
+                self._parse(again, {})
+        return [self._facts[file.relative] for file in files]
+
+    def positions(self, file: SourceFile, fresh: bool = False) -> list[Position]:
+        """Where each anchor of ``file`` is: from the cache when computed before for its
+        content (unless ``fresh``), else computed from the file as it is now. A file that
+        can no longer be read has none: its findings are placed at 1:1."""
+        cache = self.cache
+        if cache is not None and not fresh and file.relative in cache.positions:
+            known = _or_none(lambda: _positions_from_json(cache.positions[file.relative]))
+            if known is not None:
+                return known
+        try:
+            source = read_module(os.fspath(file.path), self._root_text, self.config.max_file_size)
+        except UnreadableFile:
+            return []
+        positions = self.parsing.locate(file, source)
+        record = _or_none(partial(_Record.parse, self._records.get(file.relative, "")))
+        if cache is not None and record is not None and record.digest == content_hash(source):
+            cache.positions[file.relative] = [[p.line, p.column] for p in positions]
+            cache.changed = True
+        return positions
+
+    def remember(self, verdict: Verdict, files: list[str]) -> None:
+        """Keep ``verdict``, found from the facts of ``files`` (relative paths): the cache
+        keeps those files alone, so that it holds the verdict's files and no others."""
+        self._verdict = verdict
+        self._asked = dict.fromkeys(files)
+
+    def close(self) -> None:
+        """Save the cache: the files asked about in this run, and the verdict that holds
+        for them (none when the graph was not checked and the earlier one does not hold)."""
+        cache = self.cache
+        if cache is None:
+            return
+        stale = [key for key in self._records if key not in self._asked]
+        for key in stale:
+            cache.forget(key)
+        if self._verdict is not None:
+            cache.verdict = {
+                "settings": self._settings,
+                "verdict": json.dumps(_encode(self._verdict), separators=(",", ":")),
+            }
+            cache.changed = True
+        elif not (self._held and not self._facts_changed and not stale):
+            cache.changed = cache.changed or cache.verdict is not None
+            cache.verdict = None
+        cache.save()
+
+    # --- inside -----------------------------------------------------------------------------
+
+    def _refresh(self, files: list[ListedFile]) -> None:
+        """Check each file not seen yet in this run against its entry; parse what changed.
+
+        The common case, a file whose size and time are those recorded, costs a string
+        comparison: the entry starts with them."""
+        to_parse: list[ListedFile] = []
+        sources: dict[str, bytes] = {}
+        records = self._records
+        asked = self._asked
+        max_size = self.config.max_file_size
+        for file in files:
+            key = file.relative
+            if key in asked:
+                continue
+            asked[key] = None
+            text = records.get(key)
+            if text is None:
+                to_parse.append(file)
+                continue
+            signature = file.signature
+            if (
+                signature is not None
+                and signature[0] <= max_size
+                and text.startswith(f"{signature[0]} {signature[1]} ")
+                and not text.endswith(_RACY)
+            ):
+                continue  # unchanged, not even read
+            record = _or_none(partial(_Record.parse, text))
+            if record is None or record.digest is None:
+                to_parse.append(file)
+                continue
+            try:
+                source = read_module(file.path, self._root_text, max_size)
+            except UnreadableFile:
+                to_parse.append(file)  # parsing reports why
+                continue
+            if content_hash(source) == record.digest:
+                # Touched but not changed (a checkout, a formatter that changed nothing).
+                record.signature = signature
+                record.racy = self._is_racy(signature)
+                records[key] = record.text()
+                self._mark_changed()
+                continue
+            to_parse.append(file)
+            sources[key] = source
+        if to_parse:
+            self._parse(to_parse, sources)
+
+    def _parse(self, files: list[ListedFile], sources: Mapping[str, bytes]) -> None:
+        task = partial(parse_file, self.parsing.extract, self._root_text, self.config.max_file_size)
+        if len(files) <= _SERIAL_PARSE:
+            parsed = [self._parse_here(file, sources.get(file.relative), task) for file in files]
+        else:
+            parsed = self.parsing.run(task, files)
+        for file, (facts, text, digest) in zip(files, parsed, strict=True):
+            self._facts[file.relative] = facts
+            self._store(file, text, digest)
+
+    def _parse_here(
+        self, file: ListedFile, source: bytes | None, task: Callable[[ListedFile], Parsed]
+    ) -> Parsed:
+        if source is None:
+            return task(file)
+        facts = self.parsing.extract(file, source)
+        return facts, facts_text(facts), content_hash(source)
+
+    def _store(self, file: ListedFile, text: str, digest: str | None) -> None:
+        key = file.relative
+        fingerprint = _text_digest(text)
+        old = _or_none(partial(_Record.parse, self._records.get(key, "")))
+        same_facts = old is not None and old.fingerprint == fingerprint
+        if not same_facts:
+            self._facts_changed = True
+        cache = self.cache
+        if cache is None:
+            return
+        record = _Record(file.signature, digest, fingerprint, None, self._is_racy(file.signature))
+        if same_facts and old is not None and old.at is not None:
+            record.at = old.at  # the same text is in the facts file already
+            cache.texts.pop(key, None)
+        else:
+            cache.texts[key] = text
+        if old is None or digest is None or old.digest != digest:
+            cache.positions.pop(key, None)  # other content, other places
+        self._records[key] = record.text()
+        self._mark_changed()
+
+    def _is_racy(self, signature: Signature | None) -> bool:
+        return signature is not None and signature[1] >= self._started - _RACY_NS
+
+    def _mark_changed(self) -> None:
+        if self.cache is not None:
+            self.cache.changed = True
+
+    def _text(self, key: str) -> str | None:
+        if self.cache is None:
+            return None
+        return self.cache.text_of(key)
+
+
+_RACY = " r"
+"""Ends the entry of a file that must be checked by content next time."""
+
+
+@dataclass
+class _Record:
+    """One file's entry in the index, kept there as one line of text (a JSON object per
+    file costs ten times more to read and write at tens of thousands of files):
+    ``size mtime hash facts-digest offset length``, ``-`` for what is not known, then
+    ``r`` for a racy entry."""
+
+    signature: Signature | None
+    digest: str | None
+    fingerprint: str
+    at: tuple[int, int] | None
+    racy: bool = False
+
+    def text(self) -> str:
+        size, mtime = self.signature if self.signature else ("-", "-")
+        offset, length = self.at if self.at else ("-", "-")
+        line = f"{size} {mtime} {self.digest or '-'} {self.fingerprint} {offset} {length}"
+        return line + _RACY if self.racy else line
+
+    @classmethod
+    def parse(cls, text: str) -> "_Record":
+        """The entry in ``text``; ValueError when it has another shape."""
+        parts = text.split(" ")
+        racy = len(parts) == 7 and parts[6] == "r"
+        if len(parts) != 6 and not racy:
+            raise ValueError("not an entry")
+        size, mtime, digest, fingerprint, offset, length = parts[:6]
+        signature = None if size == "-" else (_number(size), _number(mtime))
+        at = None if offset == "-" else (_number(offset), _number(length))
+        if not fingerprint:
+            raise ValueError("no facts digest")
+        return cls(signature, None if digest == "-" else digest, fingerprint, at, racy)
+
+
+def _number(text: str) -> int:
+    if not (text.isdigit() and text.isascii()):
+        raise ValueError("not a number")
+    return int(text)
+
+
+def facts_text(facts: ModuleFacts) -> str:
+    """The facts as compact JSON text."""
+    return json.dumps(_encode(facts), separators=(",", ":"), ensure_ascii=False)
+
+
+def _decode_many(texts: list[str | None]) -> list[ModuleFacts | None]:
+    """Facts from their texts; None for a text that is missing or of another shape."""
+    decode = _decoder(ModuleFacts)
+    present = [text for text in texts if text is not None]
+    documents: list[Any] | None = None
+    try:
+        documents = json.loads("[" + ",".join(present) + "]")  # one parse for them all
+    except ValueError:
+        pass
+    if not isinstance(documents, list) or len(documents) != len(present):
+        documents = [_or_none(partial(json.loads, text)) for text in present]
+    found = iter(documents)
+    results: list[ModuleFacts | None] = []
+    for text in texts:
+        if text is None:
+            results.append(None)
+            continue
+        facts = _or_none(partial(decode, next(found)))
+        results.append(facts if isinstance(facts, ModuleFacts) else None)
+    return results
+
+
+def _positions_from_json(value: Any) -> list[Position]:
+    return [Position(_natural(pair[0]), _natural(pair[1])) for pair in _list(value)]
+
+
+# --- the cache files -----------------------------------------------------------------------
+
+
 class FactsCache:
-    """Facts by file path, with the signature and hash they were extracted from."""
+    """The signed index of a project's files and the facts file it points at.
+
+    ``records`` holds each file's entry as stored (see :class:`_Record`); the facts texts
+    are read from the facts file only when asked for. :attr:`entries` shows everything
+    decoded, for inspection, and changes made through it are saved too.
+    """
 
     def __init__(self, root: Path, key: bytes) -> None:
         self.root = root
         self.folder = root / CACHE_DIR
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, str] = {}
+        self.positions: dict[str, Any] = {}
+        """Anchor positions, by relative path, for the content the entry was made from."""
+        self.texts: dict[str, str] = {}
+        """Facts texts stored in this run, not yet in the facts file."""
+        self.facts_settings: str | None = None
+        self.verdict: Any = None
         self.changed = False
         self._key = key
+        self._facts_file: tuple[str, str] | None = None
+        """The facts file the index points at: its name and keyed hash."""
+        self._blob: bytes | None = None
+        self._view: dict[str, dict[str, Any]] | None = None
 
     @classmethod
     def for_project(cls, root: Path) -> "FactsCache | None":
@@ -134,10 +596,8 @@ class FactsCache:
         return cache
 
     def load(self) -> None:
-        try:
-            # Read like a module: a FIFO or a link to /dev/zero named lint.json is refused.
-            raw = read_module(self.folder / _CACHE_FILE, self.root, _MAX_CACHE_BYTES)
-        except UnreadableFile:
+        raw = self._read(_CACHE_FILE)
+        if raw is None:
             return
         signature, _, body = raw.partition(b"\n")
         if not hmac.compare_digest(signature, self._sign(body)):
@@ -146,77 +606,199 @@ class FactsCache:
             document = json.loads(body)
         except ValueError:
             return
-        if (
+        if not (
             isinstance(document, dict)
             and document.get("format") == _FORMAT
-            and document.get("version") == __version__
+            and document.get("build") == build_id()
             and isinstance(document.get("files"), dict)
         ):
-            self.entries = {
-                path: entry for path, entry in document["files"].items() if isinstance(entry, dict)
-            }
-
-    def by_signature(self, key: str, signature: Signature | None) -> ModuleFacts | None:
-        entry = self.entries.get(key)
-        if entry is None or signature is None or entry.get("stat") != list(signature):
-            return None
-        return self._facts(entry)
-
-    def by_hash(self, key: str, digest: str) -> ModuleFacts | None:
-        entry = self.entries.get(key)
-        if entry is None or entry.get("hash") != digest:
-            return None
-        return self._facts(entry)
-
-    def store(self, key: str, signature: Signature | None, digest: str, facts: ModuleFacts) -> None:
-        self.entries[key] = {
-            "stat": list(signature) if signature else None,
-            "hash": digest,
-            "facts": _facts_to_json(facts),
+            return
+        self.records = {
+            key: entry for key, entry in document["files"].items() if isinstance(entry, str)
         }
+        positions = document.get("positions")
+        self.positions = positions if isinstance(positions, dict) else {}
+        self.facts_settings = document.get("settings")
+        self.verdict = document.get("verdict")
+        facts_file = document.get("facts")
+        if (
+            isinstance(facts_file, list)
+            and len(facts_file) == 2
+            and all(isinstance(part, str) for part in facts_file)
+        ):
+            self._facts_file = (facts_file[0], facts_file[1])
+
+    def clear(self) -> None:
+        """Forget every entry and the verdict (the settings that shaped them changed)."""
+        self.records.clear()
+        self.positions.clear()
+        self.texts.clear()
+        self.verdict = None
         self.changed = True
 
-    def positions(self, key: str) -> list[Position] | None:
-        """Anchor positions computed on an earlier run for the file's cached content."""
-        entry = self.entries.get(key)
-        if entry is None or "positions" not in entry:
+    def forget(self, key: str) -> None:
+        """Drop the entry of a file that is no longer read."""
+        self.records.pop(key, None)
+        self.positions.pop(key, None)
+        self.texts.pop(key, None)
+        self.changed = True
+
+    def text_of(self, key: str) -> str | None:
+        """The facts text of the file at ``key``, or None when it is not to be had."""
+        text = self.texts.get(key)
+        if text is not None:
+            return text
+        record = _or_none(partial(_Record.parse, self.records.get(key, "")))
+        if record is None or record.at is None:
             return None
-        return _or_none(
-            lambda: [Position(int(line), int(column)) for line, column in entry["positions"]]
-        )
+        blob = self._facts_blob()
+        if blob is None:
+            return None
+        offset, length = record.at
+        if offset + length > len(blob):
+            return None
+        return _or_none(partial(blob[offset : offset + length].decode, "utf-8"))
 
-    def store_positions(self, key: str, positions: list[Position]) -> None:
-        entry = self.entries.get(key)
-        if entry is not None:
-            entry["positions"] = [[p.line, p.column] for p in positions]
-            self.changed = True
-
-    def keep_only(self, keys: set[str]) -> None:
-        stale = set(self.entries) - keys
-        for key in stale:
-            del self.entries[key]
-        self.changed = self.changed or bool(stale)
+    @property
+    def entries(self) -> dict[str, dict[str, Any]]:
+        """Every entry as plain JSON values, its facts decoded (empty when they are not to
+        be had); what is changed through it is written by :meth:`save`."""
+        if self._view is None:
+            view: dict[str, dict[str, Any]] = {}
+            for key, text in self.records.items():
+                record = _or_none(partial(_Record.parse, text))
+                facts_text = self.text_of(key)
+                facts = _or_none(partial(json.loads, facts_text)) if facts_text else None
+                facts = _as_object(ModuleFacts, facts)
+                entry: dict[str, Any] = {
+                    "stat": list(record.signature) if record and record.signature else None,
+                    "hash": record.digest if record else None,
+                    "facts": facts if facts is not None else {},
+                }
+                if key in self.positions:
+                    entry["positions"] = self.positions[key]
+                view[key] = entry
+            self._view = view
+        return self._view
 
     def save(self) -> None:
         if not self.changed:
             return
         if self.folder.is_symlink():
             return  # it may lead out of the project: never write through it
-        temporary = None
         try:
             self.folder.mkdir(exist_ok=True)
             self._write_if_changed(".gitignore", _IGNORE_EVERYTHING)
-            document = {"format": _FORMAT, "version": __version__, "files": self.entries}
+            if self._view is not None:
+                self._take_view()
+            if self.texts:
+                self._write_facts()
+            document = {
+                "format": _FORMAT,
+                "build": build_id(),
+                "settings": self.facts_settings,
+                "facts": list(self._facts_file) if self._facts_file else None,
+                "files": self.records,
+                "positions": self.positions,
+                "verdict": self.verdict,
+            }
             # dumps + write: json.dump streams through the slow pure-Python encoder.
             body = json.dumps(document, separators=(",", ":")).encode("utf-8")
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".lint.", suffix=".tmp")
-            with os.fdopen(handle, "wb") as sink:
-                sink.write(self._sign(body) + b"\n" + body)
-            os.replace(temporary, self.folder / _CACHE_FILE)
+            self._replace(_CACHE_FILE, self._sign(body) + b"\n" + body)
+            self._remove_stale_facts()
+            self.changed = False
         except OSError:
-            # A read-only checkout still lints; it just stays cold.
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
+            pass  # a read-only checkout still lints; it just stays cold
+
+    def _take_view(self) -> None:
+        """Make the entries as :attr:`entries` shows them (edited, perhaps) the records."""
+        assert self._view is not None
+        records: dict[str, str] = {}
+        self.positions = {}
+        for key, entry in self._view.items():
+            text = json.dumps(_as_list(ModuleFacts, entry.get("facts")), separators=(",", ":"))
+            status, digest = entry.get("stat"), entry.get("hash")
+            signature = (status[0], status[1]) if isinstance(status, list) else None
+            record = _Record(signature, digest, _text_digest(text), None)
+            records[key] = record.text()
+            self.texts[key] = text
+            if "positions" in entry:
+                self.positions[key] = entry["positions"]
+        self.records = records
+        self.verdict = None  # the facts may no longer be those it was found for
+        self._view = None
+
+    def _write_facts(self) -> None:
+        """Write every entry's facts text into a new facts file and point the entries at
+        it; an entry whose text is not to be had is dropped (its file is parsed again)."""
+        parts: list[bytes] = []
+        offset = 0
+        old = self._facts_blob() if len(self.texts) < len(self.records) else None
+        for key in list(self.records):
+            record = _or_none(partial(_Record.parse, self.records[key]))
+            text = self.texts.get(key)
+            if text is not None:
+                data = text.encode("utf-8")
+            elif record is not None and record.at is not None and old is not None:
+                data = old[record.at[0] : record.at[0] + record.at[1]]
+            else:
+                data = b""
+            if record is None or not data:
+                self.forget(key)
+                continue
+            record.at = (offset, len(data))
+            self.records[key] = record.text()
+            parts.append(data)
+            offset += len(data)
+        blob = b"".join(parts)
+        mac = self._sign(blob).decode("ascii")
+        name = _FACTS_FILE.format(mac[:24])
+        self._replace(name, blob)
+        self._facts_file = (name, mac)
+        self._blob = blob
+        self.texts.clear()
+
+    def _facts_blob(self) -> bytes | None:
+        if self._blob is None and self._facts_file is not None:
+            name, mac = self._facts_file
+            raw = self._read(name) if _is_facts_name(name) else None
+            if raw is not None and hmac.compare_digest(mac.encode("ascii"), self._sign(raw)):
+                self._blob = raw
+            else:
+                self._facts_file = None  # gone or damaged: every entry is a miss
+        return self._blob
+
+    def _read(self, name: str) -> bytes | None:
+        try:
+            # Read like a module: a FIFO or a link to /dev/zero in the folder is refused.
+            return read_module(self.folder / name, self.root, _MAX_CACHE_BYTES)
+        except UnreadableFile:
+            return None
+
+    def _replace(self, name: str, content: bytes) -> None:
+        """Write ``content`` to ``name`` in the cache folder through a temporary file renamed
+        over it: readers see the old file or the new one, and a link there is replaced,
+        never followed."""
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as sink:
+                sink.write(content)
+            os.replace(temporary, self.folder / name)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def _remove_stale_facts(self) -> None:
+        current = self._facts_file[0] if self._facts_file else None
+        limit = time.time() - _STALE_SECONDS
+        try:
+            with os.scandir(self.folder) as scan:
+                for entry in scan:
+                    if entry.name != current and _is_facts_name(entry.name):
+                        if entry.stat(follow_symlinks=False).st_mtime < limit:
+                            os.unlink(entry.path)
+        except OSError:
+            pass
 
     def _write_if_changed(self, name: str, content: bytes) -> None:
         """Put ``content`` at ``name`` in the cache folder, replacing (never following) a
@@ -232,20 +814,14 @@ class FactsCache:
                 return
         except OSError:
             pass
-        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as sink:
-                sink.write(content)
-            os.replace(temporary, target)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        self._replace(name, content)
 
     def _sign(self, body: bytes) -> bytes:
         return hmac.new(self._key, body, hashlib.blake2b).hexdigest().encode("ascii")
 
-    def _facts(self, entry: dict[str, Any]) -> ModuleFacts | None:
-        return _or_none(lambda: _facts_from_json(entry["facts"]))
+
+def _is_facts_name(name: str) -> bool:
+    return name.startswith("facts-") and name.endswith(".bin") and "/" not in name
 
 
 def _or_none(build: Callable[[], _T]) -> _T | None:
@@ -260,21 +836,20 @@ def _or_none(build: Callable[[], _T]) -> _T | None:
         return None
 
 
-def _facts_to_json(facts: ModuleFacts) -> Any:
-    return _encode(facts)
-
-
-def _facts_from_json(document: Any) -> ModuleFacts:
-    facts = _decode(ModuleFacts, document)
-    assert isinstance(facts, ModuleFacts)
-    return facts
+# --- from the model to JSON and back -----------------------------------------------------------
+#
+# Dataclasses are stored as JSON lists of their fields, in order: no names, so the facts
+# of ten thousand modules stay small, and decoding is one generated function per class
+# that checks each value's type as it goes. Leaving the names out is safe because a cache
+# is only read by the very build that wrote it (see ``build_id``).
 
 
 _PLAIN = (str, int, bool, float, type(None))
 
 
 def _encode(value: Any) -> Any:
-    """Facts as JSON values: dataclasses as objects, tuples and sets as lists."""
+    """A model value as JSON values: dataclasses as lists of their fields, tuples and sets
+    as lists (sets sorted), dict keys as text, paths as text."""
     kind = type(value)
     if kind in _PLAIN:
         return value
@@ -284,15 +859,37 @@ def _encode(value: Any) -> Any:
         return {str(key): _encode(item) for key, item in value.items()}
     if kind is frozenset or kind is set:
         return sorted(_encode(item) for item in value)
+    if isinstance(value, PurePath):
+        return os.fspath(value)
     names = _FIELD_NAMES.get(kind)
     if names is None:
         if not dataclasses.is_dataclass(kind):
             raise TypeError(f"cannot encode {kind.__name__}")
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
-    return {name: _encode(getattr(value, name)) for name in names}
+        names = _FIELD_NAMES[kind] = _field_names(kind)
+    return [_encode(getattr(value, name)) for name in names]
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(item.name for item in dataclasses.fields(kind))
+
+
+def _as_object(kind: type, value: Any) -> Any:
+    """The list form of a ``kind`` as an object of its field names (for people)."""
+    names = _field_names(kind)
+    if type(value) is list and len(value) == len(names):
+        return dict(zip(names, value, strict=True))
+    return value
+
+
+def _as_list(kind: type, value: Any) -> Any:
+    """The object form back as a list; anything else stays as it is (and will not decode)."""
+    names = _field_names(kind)
+    if type(value) is dict and set(value) == set(names):
+        return [value[name] for name in names]
+    return value
 
 
 def _decode(hint: Any, value: Any) -> Any:
@@ -309,40 +906,32 @@ _Decoder = Callable[[Any], Any]
 
 @functools.cache
 def _decoder(hint: Any) -> _Decoder:
-    """A function decoding JSON into ``hint``, built once per type (warm runs decode the
-    facts of every module)."""
+    """A function decoding JSON into ``hint``, built once per type (a run that checks the
+    graph again decodes the facts of every module)."""
     origin, arguments = typing.get_origin(hint), typing.get_args(hint)
     if origin in (types.UnionType, typing.Union):
-        options = [argument for argument in arguments if argument is not type(None)]
-        if len(options) != 1 or len(arguments) != 2:
-            raise TypeError(f"cannot decode a union of {arguments}")
-        inner = _decoder(options[0])
+        inner = _decoder(_optional(hint))
         return lambda value: None if value is None else inner(value)
     if hint in (str, bool):
         return partial(_exactly, hint)
     if hint is int:
         return _natural
+    if hint is Path:
+        return lambda value: Path(_exactly(str, value))
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        hints = typing.get_type_hints(hint)
-        fields = [(field.name, _decoder(hints[field.name])) for field in dataclasses.fields(hint)]
-        cls = hint
-
-        def instance(value: Any) -> Any:
-            if not isinstance(value, dict):
-                raise TypeError(f"expected an object for {cls.__name__}")
-            return cls(**{name: decode(value[name]) for name, decode in fields})
-
-        return instance
+        return _instance_decoder(hint)
+    if hint == tuple[str, ...]:
+        return _strings
     if origin is tuple and len(arguments) == 2 and arguments[1] is Ellipsis:
         item = _decoder(arguments[0])
-        return lambda value: tuple(item(each) for each in _list(value))
+        return lambda value: tuple([item(each) for each in _list(value)])
     if origin is tuple:
         items = [_decoder(argument) for argument in arguments]
 
         def fixed(value: Any) -> Any:
             if len(_list(value)) != len(items):
                 raise ValueError("a tuple of the wrong length")
-            return tuple(decode(each) for decode, each in zip(items, value, strict=True))
+            return tuple([decode(each) for decode, each in zip(items, value, strict=True)])
 
         return fixed
     if origin is list:
@@ -350,14 +939,14 @@ def _decoder(hint: Any) -> _Decoder:
         return lambda value: [item(each) for each in _list(value)]
     if origin is frozenset:
         item = _decoder(arguments[0])
-        return lambda value: frozenset(item(each) for each in _list(value))
+        return lambda value: frozenset([item(each) for each in _list(value)])
     if origin is dict:
         key_type, item_type = arguments
-        key = int if key_type is int else _decoder(key_type)
+        key = _integer_key if key_type is int else _decoder(key_type)
         item = _decoder(item_type)
 
         def mapping(value: Any) -> Any:
-            if not isinstance(value, dict):
+            if type(value) is not dict:
                 raise TypeError("expected an object")
             return {key(name): item(each) for name, each in value.items()}
 
@@ -365,24 +954,86 @@ def _decoder(hint: Any) -> _Decoder:
     raise TypeError(f"no decoder for {hint!r}")
 
 
+def _optional(hint: Any) -> Any:
+    """``X`` of ``X | None``; TypeError for any other union."""
+    arguments = typing.get_args(hint)
+    options = [argument for argument in arguments if argument is not type(None)]
+    if len(options) != 1 or len(arguments) != 2:
+        raise TypeError(f"cannot decode a union of {arguments}")
+    return options[0]
+
+
+_INLINE = {
+    str: "type({0}) is not str",
+    bool: "type({0}) is not bool",
+    int: "type({0}) is not int or {0} < 0",
+}
+"""When a value is not of the type, written out in a generated decoder: the types most
+fields have (ints in the facts are anchors, indexes and positions: never negative)."""
+
+
+def _instance_decoder(cls: type) -> _Decoder:
+    """A generated function that decodes the list form of ``cls``: each field's value is
+    checked (simple types in line, the others by their own decoders), then ``cls`` is
+    called with them. A wrong length, type or value raises."""
+    hints = typing.get_type_hints(cls)
+    names = _field_names(cls)
+    arguments = [f"_{number}" for number in range(len(names))]
+    namespace: dict[str, Any] = {"cls": cls}
+    lines = [
+        "def decode(value):",
+        f"    if type(value) is not list or len(value) != {len(names)}:",
+        f"        raise TypeError({cls.__name__ + ': not a list of the fields'!r})",
+        f"    {', '.join(arguments)}, = value",
+    ]
+    for number, name in enumerate(names):
+        variable, hint = arguments[number], hints[name]
+        optional = typing.get_origin(hint) in (types.UnionType, typing.Union)
+        inner = _optional(hint) if optional else hint
+        what = f"{cls.__name__}.{name}"
+        if inner in _INLINE:
+            wrong = _INLINE[inner].format(variable)
+            guard = f"{variable} is not None and " if optional else ""
+            lines.append(f"    if {guard}({wrong}): raise TypeError({what!r})")
+        else:
+            namespace[f"decode{variable}"] = _decoder(inner)
+            guard = f"if {variable} is not None: " if optional else ""
+            lines.append(f"    {guard}{variable} = decode{variable}({variable})")
+    lines.append(f"    return cls({', '.join(arguments)})")
+    exec("\n".join(lines), namespace)  # noqa: S102 - code made here from type hints only
+    decode: _Decoder = namespace["decode"]
+    return decode
+
+
 def _exactly(kind: type, value: Any) -> Any:
-    if not isinstance(value, kind):
+    if type(value) is not kind:
         raise TypeError(f"expected {kind.__name__}")
     return value
 
 
 def _natural(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if type(value) is not int or value < 0:
         raise ValueError("expected a non-negative integer")
     return value
 
 
+def _strings(value: Any) -> tuple[str, ...]:
+    """A key, or any tuple of strings."""
+    if type(value) is not list:
+        raise TypeError("expected a list")
+    for item in value:
+        if type(item) is not str:
+            raise TypeError("expected strings")
+    return tuple(value)
+
+
+def _integer_key(value: str) -> int:
+    if not value.isdigit() or not value.isascii():
+        raise ValueError("expected a number")
+    return int(value)
+
+
 def _list(value: Any) -> list[Any]:
-    if not isinstance(value, list):
+    if type(value) is not list:
         raise TypeError("expected a list")
     return value
-
-
-@functools.cache
-def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
-    return dataclasses.fields(cls)

@@ -13,6 +13,7 @@ followed only inside the project, and each folder is walked once, so link loops 
 """
 
 import errno
+import operator
 import os
 import re
 import stat
@@ -87,13 +88,24 @@ class ListedFile(NamedTuple):
     signature: tuple[int, int] | None
 
 
-def list_files(root: Path, config: LintConfig) -> list[ListedFile]:
+Listings = dict[str, dict[str, tuple[bool, bool]] | None]
+"""Folders seen in one run: path -> {name: (is a file, is a folder)}, None when the folder
+is not there. :func:`list_files` fills it as it walks; :func:`find_support` answers from it
+whether a module's file exists, without asking the disk again (a support search looks up
+thousands of names that are attributes, not modules)."""
+
+
+def list_files(
+    root: Path, config: LintConfig, listings: Listings | None = None
+) -> list[ListedFile]:
     """Every ``.py`` file under the assets and core folders (and the links the linter does
-    not follow, so that they are reported), in a stable order, with its stat signature."""
+    not follow, so that they are reported), in a stable order, with its stat signature.
+
+    The folders walked go into ``listings`` when given (see :data:`Listings`)."""
     base = _root_text(root)
     files: list[ListedFile] = []
     for folder in (config.assets_dir, config.core_dir):
-        files += _python_files(_joined(base, _posix_folder(folder)), root)
+        files += _python_files(_joined(base, _posix_folder(folder)), root, listings)
     return files
 
 
@@ -124,7 +136,11 @@ def support_files(
 
 
 def find_support(
-    root: Path, config: LintConfig, known: set[str], modules: Iterable[str]
+    root: Path,
+    config: LintConfig,
+    known: set[str],
+    modules: Iterable[str],
+    listings: Listings | None = None,
 ) -> tuple[list[ListedFile], list[str]]:
     """The files of ``modules`` (dotted names; ``package.*`` for every module of a
     package) under the source root that are not in ``known`` yet (``known`` grows), and
@@ -138,6 +154,7 @@ def find_support(
     base = _root_text(root)
     source_root = _posix_folder(config.source_root)
     inside = _containment(root)
+    disk = _Disk(base, {} if listings is None else listings)
     found: list[ListedFile] = []
     probed: list[str] = []
 
@@ -150,14 +167,14 @@ def find_support(
     for module in sorted(set(modules)):
         package = module.endswith(".*")
         parts = module.removesuffix(".*").split(".")
-        if not all(part.isidentifier() for part in parts):
+        if not all(map(str.isidentifier, parts)):
             continue
         prefix = "/".join([source_root, *parts]) if source_root else "/".join(parts)
         if package:
             probed.append(module)
             folder = _joined(base, prefix)
-            if os.path.isdir(folder) and inside(os.path.realpath(folder)):
-                for file in _python_files(folder, root):
+            if disk.is_folder(folder) and inside(os.path.realpath(folder)):
+                for file in _python_files(folder, root, disk.listings):
                     add(file)
             continue
         looked = False
@@ -166,12 +183,57 @@ def find_support(
                 break
             looked = True
             candidate = _joined(base, relative)
-            if os.path.isfile(candidate) and inside(os.path.realpath(candidate)):
+            if disk.is_file(candidate) and inside(os.path.realpath(candidate)):
                 add(ListedFile(relative, candidate, _signature(candidate)))
                 break
         if looked:
             probed.append(module)
     return found, probed
+
+
+class _Disk:
+    """Whether paths are files or folders, answered from the folders' listings: each
+    folder is listed once (a missing one not at all when its parent's listing says so)."""
+
+    def __init__(self, base: str, listings: Listings) -> None:
+        self.base = base
+        self.listings = listings
+
+    def is_file(self, path: str) -> bool:
+        return self._kind(path)[0]
+
+    def is_folder(self, path: str) -> bool:
+        return self._kind(path)[1]
+
+    def _kind(self, path: str) -> tuple[bool, bool]:
+        parent, _, name = path.rpartition("/")
+        listing = self._listing(parent) if parent else None
+        return listing.get(name, (False, False)) if listing is not None else (False, False)
+
+    def _listing(self, folder: str) -> dict[str, tuple[bool, bool]] | None:
+        if folder in self.listings:
+            return self.listings[folder]
+        parent, _, name = folder.rpartition("/")
+        if parent and len(folder) > len(self.base) and folder.startswith(self.base):
+            above = self._listing(parent)
+            if above is None or not above.get(name, (False, False))[1]:
+                self.listings[folder] = None
+                return None
+        try:
+            with os.scandir(folder) as scan:
+                listing = {entry.name: _kind_of(entry) for entry in scan}
+        except OSError:
+            listing = None
+        self.listings[folder] = listing
+        return listing
+
+
+def _kind_of(entry: os.DirEntry[str]) -> tuple[bool, bool]:
+    """(is a file, is a folder), following links, as ``os.path.isfile``/``isdir`` say."""
+    try:
+        return entry.is_file(), entry.is_dir()
+    except OSError:
+        return False, False
 
 
 def _root_text(root: Path) -> str:
@@ -197,7 +259,7 @@ def _signature(path: str) -> tuple[int, int] | None:
     return (status.st_size, status.st_mtime_ns) if stat.S_ISREG(status.st_mode) else None
 
 
-def _python_files(folder: str, root: Path) -> list[ListedFile]:
+def _python_files(folder: str, root: Path, listings: Listings | None = None) -> list[ListedFile]:
     """The ``.py`` files below ``folder``, plus the links the linter will not follow.
 
     A link to a folder elsewhere in the project is walked like a real folder (Dagster's
@@ -226,46 +288,58 @@ def _python_files(folder: str, root: Path) -> list[ListedFile]:
         visited.add(real)
         try:
             with os.scandir(directory) as scan:
-                entries = sorted(scan, key=_name)
+                entries = sorted(scan, key=_NAME)
         except OSError:
+            if listings is not None:
+                listings[directory] = None
             continue  # a folder that is gone or closed to us holds no module we could read
+        kinds: dict[str, tuple[bool, bool]] = {}
         subfolders: list[str] = []
         for entry in entries:
             name = entry.name
             try:
                 is_link = entry.is_symlink()
                 is_folder = entry.is_dir()  # follows a link
+                is_file = entry.is_file()  # follows a link
             except OSError:
-                is_link, is_folder = True, False
-            if is_folder and name in _SKIPPED_FOLDERS:
-                continue
-            path = entry.path
+                is_link, is_folder, is_file = True, False, False
+            kinds[name] = (is_file, is_folder)
             if is_link:
+                if is_folder and name in _SKIPPED_FOLDERS:
+                    continue
+                path = entry.path
                 target = os.path.realpath(path)
                 if not inside(target):
                     if is_folder or name.endswith(".py"):
                         found.append(ListedFile(path[cut:], path, None))  # reported
-                    continue
-                if is_folder and in_tree(target):
-                    continue  # its files are read where they are
-            if is_folder:
-                subfolders.append(path)
+                elif is_folder:
+                    if not in_tree(target):
+                        subfolders.append(path)  # else its files are read where they are
+                elif name.endswith(".py"):
+                    found.append(ListedFile(path[cut:], path, None))
+            elif is_folder:
+                if name not in _SKIPPED_FOLDERS:
+                    subfolders.append(entry.path)
             elif name.endswith(".py"):
+                path = entry.path
                 signature = None
-                if not is_link:
+                if is_file:
                     try:
                         status = entry.stat(follow_symlinks=False)
                         if stat.S_ISREG(status.st_mode):
                             signature = (status.st_size, status.st_mtime_ns)
                     except OSError:
                         pass
-                found.append(ListedFile(path[cut:], path, signature))
+                found.append(_listed(ListedFile, (path[cut:], path, signature)))
         pending.extend(reversed(subfolders))
+        if listings is not None:
+            listings[directory] = kinds
     return found
 
 
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_NAME = operator.attrgetter("name")
+_listed = tuple.__new__
+"""Makes a :class:`ListedFile` without the Python-level ``__new__`` of a named tuple."""
 
 
 def _containment(root: Path | str) -> Callable[[str], bool]:
@@ -299,7 +373,7 @@ _OPEN_FLAGS = (
 )
 
 
-def read_module(path: Path, root: Path, max_size: int) -> bytes:
+def read_module(path: str | Path, root: str | Path, max_size: int) -> bytes:
     """The bytes of a project file, or :class:`UnreadableFile` saying why they are not read.
 
     Only a regular file of at most ``max_size`` bytes is read, and through a symbolic
@@ -310,7 +384,7 @@ def read_module(path: Path, root: Path, max_size: int) -> bytes:
         status = os.lstat(path)
     except OSError as error:
         raise UnreadableFile(f"cannot read the file: {error.strerror}") from None
-    target = path
+    target: str | Path = path
     if stat.S_ISLNK(status.st_mode):
         shown = _link_text(path)
         try:
@@ -323,7 +397,7 @@ def read_module(path: Path, root: Path, max_size: int) -> bytes:
             raise UnreadableFile(
                 f"a symbolic link to {shown}, outside the project; polster-lint does not follow it"
             )
-        target = Path(real)
+        target = real
         try:
             status = os.stat(target)
         except OSError as error:
@@ -370,7 +444,7 @@ def _too_large(size: int, max_size: int) -> str:
     )
 
 
-def _link_text(path: Path) -> str:
+def _link_text(path: str | Path) -> str:
     try:
         return os.readlink(path)
     except OSError:
