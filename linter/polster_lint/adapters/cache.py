@@ -331,7 +331,7 @@ class FactsSource:
                 else:
                     self._facts[file.relative] = facts
             if again:
-                self._parse(again, {})
+                self._parse(again, {}, rewrite=True)
         return [self._facts[file.relative] for file in files]
 
     def positions(self, file: SourceFile, fresh: bool = False) -> list[Position]:
@@ -430,7 +430,12 @@ class FactsSource:
         if to_parse:
             self._parse(to_parse, sources)
 
-    def _parse(self, files: list[ListedFile], sources: Mapping[str, bytes]) -> None:
+    def _parse(
+        self, files: list[ListedFile], sources: Mapping[str, bytes], rewrite: bool = False
+    ) -> None:
+        """Parse ``files`` (``sources``: the bytes of those already read) and store their
+        facts; with ``rewrite``, their texts are written again even when unchanged (the
+        stored ones could not be read)."""
         task = partial(parse_file, self.parsing.extract, self._root_text, self.config.max_file_size)
         if len(files) <= _SERIAL_PARSE:
             parsed = [self._parse_here(file, sources.get(file.relative), task) for file in files]
@@ -438,7 +443,7 @@ class FactsSource:
             parsed = self.parsing.run(task, files)
         for file, (facts, text, digest) in zip(files, parsed, strict=True):
             self._facts[file.relative] = facts
-            self._store(file, text, digest)
+            self._store(file, text, digest, rewrite)
 
     def _parse_here(
         self, file: ListedFile, source: bytes | None, task: Callable[[ListedFile], Parsed]
@@ -448,7 +453,7 @@ class FactsSource:
         facts = self.parsing.extract(file, source)
         return facts, facts_text(facts), content_hash(source)
 
-    def _store(self, file: ListedFile, text: str, digest: str | None) -> None:
+    def _store(self, file: ListedFile, text: str, digest: str | None, rewrite: bool) -> None:
         key = file.relative
         fingerprint = _text_digest(text)
         old = _or_none(partial(_Record.parse, self._records.get(key, "")))
@@ -459,7 +464,7 @@ class FactsSource:
         if cache is None:
             return
         record = _Record(file.signature, digest, fingerprint, None, self._is_racy(file.signature))
-        if same_facts and old is not None and old.at is not None:
+        if same_facts and old is not None and old.at is not None and not rewrite:
             record.at = old.at  # the same text is in the facts file already
             cache.texts.pop(key, None)
         else:
