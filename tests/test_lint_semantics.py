@@ -1073,3 +1073,25 @@ def test_decorators_dagster_does_not_own():
     ]
     assert not result.graph.complete
     assert [code for code, *_ in result.findings] == ["POL010", "POL010"]
+
+
+def test_a_list_of_assets_imported_by_the_definitions():
+    files = {
+        **SILVER,
+        f"{ASSETS}/__init__.py": """\
+            from orchestration.assets.bronze.run_bronze_orders import bronze_orders
+            from orchestration.assets.silver.run_silver_orders import silver_orders
+
+            ALL_ASSETS = [bronze_orders, silver_orders]
+            """,
+        DEFINITIONS: """\
+            import dagster as dg
+
+            from orchestration.assets import ALL_ASSETS
+
+            defs = dg.Definitions(assets=ALL_ASSETS)
+            """,
+    }
+    result = analyse(files)
+    assert result.assets == {"bronze/orders", "silver/orders"}
+    assert result.graph.blind == [] and result.graph.unloaded == []

@@ -51,6 +51,9 @@ def _extract(
     source: bytes, module: str, is_package: bool, with_positions: bool
 ) -> tuple[ModuleFacts, list[Position]]:
     facts = ModuleFacts(module=module, noqa=noqa_codes(source))
+    # Only a module that names Definitions or one of Dagster's loaders can load assets
+    # (directly, or through a name another module's definitions use).
+    loading = b"Definitions" in source or b"load_" in source
     if _needs_screening(source):
         refusal = _screen(source)
         if refusal is not None:
@@ -73,7 +76,7 @@ def _extract(
         )
         return facts, []
     try:
-        positions = _analyse(tree, facts, module, is_package, with_positions)
+        positions = _analyse(tree, facts, module, is_package, with_positions, loading)
     except RecursionError:
         # libcst walks its trees recursively, a few Python frames per level: a file
         # CPython reads (1,500 implicitly concatenated strings, one nested node each) can
@@ -81,7 +84,7 @@ def _extract(
         facts = ModuleFacts(module=module, noqa=facts.noqa)
         try:
             positions = _with_deep_stack(
-                lambda: _analyse(tree, facts, module, is_package, with_positions)
+                lambda: _analyse(tree, facts, module, is_package, with_positions, loading)
             )
         except RecursionError:
             facts = ModuleFacts(module=module, noqa=facts.noqa)
@@ -91,10 +94,15 @@ def _extract(
 
 
 def _analyse(
-    tree: cst.Module, facts: ModuleFacts, module: str, is_package: bool, with_positions: bool
+    tree: cst.Module,
+    facts: ModuleFacts,
+    module: str,
+    is_package: bool,
+    with_positions: bool,
+    loading: bool = True,
 ) -> list[Position]:
     """Fill ``facts`` from the tree; the anchors' positions when asked for."""
-    extractor = _ModuleExtractor(facts, module, is_package)
+    extractor = _ModuleExtractor(facts, module, is_package, loading)
     extractor.run(tree)
     if not with_positions:
         return []
@@ -284,8 +292,12 @@ class _Scope:
 
 
 class _ModuleExtractor:
-    def __init__(self, facts: ModuleFacts, module: str, is_package: bool) -> None:
+    def __init__(
+        self, facts: ModuleFacts, module: str, is_package: bool, loading: bool = True
+    ) -> None:
         self.facts = facts
+        self.loading = loading
+        """Whether the module may load assets at all (it names Definitions or a loader)."""
         self.module = module
         self.package = package_of(module, is_package)
         self.aliases: dict[str, str] = {}
@@ -457,7 +469,28 @@ class _ModuleExtractor:
                 self.facts.symbols[name] = Symbol(alias=qualified)
         else:
             key = self._literal_key(value)
-            self.facts.symbols[name] = Symbol(keys=(key,) if key else ())
+            self.facts.symbols[name] = Symbol(
+                keys=(key,) if key else (), loads=self._names_load(value)
+            )
+
+    def _names_load(self, value: cst.BaseExpression) -> tuple[int, ...]:
+        """A list of names (``ALL_ASSETS = [orders, customers]``): what the definitions
+        get if they take it; the graph finds out whether the names hold assets."""
+        if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
+            return ()
+        symbols: list[tuple[str, str]] = []
+        for element in value.elements:
+            node = element.value
+            if not isinstance(node, (cst.Name, cst.Attribute)):
+                return ()
+            if isinstance(node, cst.Name) and node.value in self.constants:
+                return ()  # a constant: a key part or a key, not an asset
+            qualified = self._qualify(node)
+            if qualified is None:
+                return ()
+            module, _, attribute = qualified.rpartition(".")
+            symbols.append((module, attribute))
+        return (self._load(value, "names", symbols=tuple(symbols)),)
 
     def _globals_assignment(self, target: cst.Subscript, value: cst.BaseExpression) -> None:
         """``globals()[name] = make(...)``: the factory pattern that names each asset."""
@@ -634,7 +667,7 @@ class _ModuleExtractor:
             if kind is not None and kind.startswith("foreign:"):
                 # A project function from another module: maybe a factory (the graph knows).
                 qualified = kind.removeprefix("foreign:")
-                self.facts.calls.append(Call(self._anchor(node), qualified, self._code(node)))
+                self.facts.calls.append(Call(self._anchor(node), qualified, qualified))
         if self.scopes:
             return None
         alias = self._decorator_alias(function)
@@ -1154,7 +1187,11 @@ class _ModuleExtractor:
         if param.annotation is None:
             return parameter
         annotation = param.annotation.annotation
-        parameter.text = self._code(annotation)
+        parameter.text = (
+            _dotted(annotation)
+            if isinstance(annotation, (cst.Name, cst.Attribute))
+            else self._code(annotation)
+        )
         parameter.raw_string = self.future_annotations
         if isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
             parameter.raw_string = True
@@ -1437,12 +1474,12 @@ class _ModuleExtractor:
             return
         if top == "dagster" or top == "builtins":
             return
-        self.facts.calls.append(Call(self._anchor(value), qualified, self._code(value)))
+        self.facts.calls.append(Call(self._anchor(value), qualified, qualified))
 
     def _load_expression(self, expression: cst.BaseExpression) -> list[int] | None:
         """The loads an expression stands for (``load_assets_*`` calls, lists of them,
         ``Definitions(...)``), or None when it is not about loading at all."""
-        if not _mentions_loading(expression, self):
+        if not self.loading or not _mentions_loading(expression, self):
             return None
         return self._loads_of(expression)
 
@@ -1506,7 +1543,8 @@ class _ModuleExtractor:
                 load.kind = "unknown"
             load.group = group
         if options and "include_specs" in options:
-            load.include_specs = self._code(options["include_specs"]) == "True"
+            value = options["include_specs"]
+            load.include_specs = isinstance(value, cst.Name) and value.value == "True"
         self.facts.loads.append(load)
         return len(self.facts.loads) - 1
 
