@@ -381,18 +381,29 @@ def _plan(project: _Project, definitions_module: str | None, graph: AssetGraph) 
         return _everything(project)
     batches: list[_Batch] = []
     file = project.files[facts.module]
+    blind_before = len(graph.blind)
     for index in dict.fromkeys(facts.definitions):
         _load_batches(project, facts.module, index, batches, graph, file, depth=0)
     loaded = {module for batch in batches for module in batch.modules}
     loaded |= {module for batch in batches for module, _ in batch.objects}
-    for module, module_facts in project.facts.items():
-        source = project.files[module]
-        if (
-            source.is_asset_module
-            and module not in loaded
-            and any(decl.kind == "asset" for decl in module_facts.assets)
-        ):
-            graph.unloaded.append(source)
+    unloaded = [
+        project.files[module]
+        for module, module_facts in project.facts.items()
+        if project.files[module].is_asset_module
+        and module not in loaded
+        and any(decl.kind == "asset" for decl in module_facts.assets)
+    ]
+    if len(graph.blind) > blind_before:
+        # Some load cannot be read: the asset modules it does not visibly cover are taken
+        # as loaded as they are (said once, where the load is), not called unloaded.
+        for source in unloaded:
+            batches.append(
+                _Batch(
+                    project.module_objects(source.module), _Transform(), modules=(source.module,)
+                )
+            )
+    else:
+        graph.unloaded.extend(unloaded)
     return batches
 
 
