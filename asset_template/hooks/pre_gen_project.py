@@ -73,9 +73,7 @@ def main() -> int:
     if LAYER not in LAYERS:
         problem = f"invalid layer {LAYER!r}: choose one of {', '.join(LAYERS)}"
     elif PARTITIONING not in PARTITIONINGS:
-        problem = (
-            f"invalid partitioning {PARTITIONING!r}: choose one of {', '.join(PARTITIONINGS)}"
-        )
+        problem = f"invalid partitioning {PARTITIONING!r}: choose one of {', '.join(PARTITIONINGS)}"
     else:
         problem = name_problem(LAYER, ASSET_NAME) or deps_problem(
             LAYER, parse_deps(DEPS), ALLOW_SAME_LAYER
