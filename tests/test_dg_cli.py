@@ -210,6 +210,7 @@ def _stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    process.wait(timeout=30)  # reaped, so no zombie (and no ResourceWarning) is left
 
 
 def api_warnings(text: str) -> list[str]:
