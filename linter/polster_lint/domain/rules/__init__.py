@@ -19,6 +19,7 @@ from polster_lint.domain.rules.pol009_orphan_derived_asset import OrphanDerivedA
 from polster_lint.domain.rules.pol010_unresolvable import Unresolvable
 from polster_lint.domain.rules.pol011_runtime_mismatch import RuntimeMismatch
 from polster_lint.domain.rules.pol012_duplicate_asset_key import DuplicateAssetKey
+from polster_lint.domain.rules.pol013_dagster_refuses import DagsterRefuses
 from polster_lint.domain.rules.pol100_unused_noqa import UnusedNoqa
 
 RULES: dict[str, Rule] = {
@@ -37,6 +38,7 @@ RULES: dict[str, Rule] = {
         Unresolvable(),
         RuntimeMismatch(),
         DuplicateAssetKey(),
+        DagsterRefuses(),
         UnusedNoqa(),
     )
 }

@@ -46,6 +46,16 @@ class Unresolvable(Rule):
     valid = (Example(BRONZE_ORDERS),)
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
+        for remark in context.graph.blind:
+            yield Violation(
+                remark.file,
+                remark.anchor,
+                self.code,
+                remark.message,
+                asset=remark.asset,
+                line=None if remark.anchor is not None else 1,
+                column=None if remark.anchor is not None else 1,
+            )
         for file, decl in context.graph.unkeyed:
             yield Violation(file, decl.anchor, self.code, "asset key cannot be resolved statically")
         for file, reference, decl in context.graph.unresolved:
