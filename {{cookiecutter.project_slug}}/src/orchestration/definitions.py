@@ -32,6 +32,16 @@ daily_bronze_refresh = dg.ScheduleDefinition(
 {%- endif %}
 
 
+LOCAL_EXECUTOR = dg.in_process_executor
+"""How runs launched by the UI, the schedules and the automation sensor run their steps.
+
+In the run's own process, one after another. Dagster's default (a new process for each
+step) starts Python afresh and imports Dagster, pandas and the project for every step,
+several seconds each: most of the time of a small run. For steps that should run side by
+side, use Celery workers (README, "Scale-out") or ``dg.multiprocess_executor`` here.
+"""
+
+
 @dg.op(description="Compact the small files of every table, then vacuum unused ones.")
 def maintain_tables(context: dg.OpExecutionContext) -> None:
     for layer, name in list_tables():
@@ -69,6 +79,7 @@ defs = dg.Definitions(
     jobs=[table_maintenance],
     schedules=[daily_bronze_refresh, weekly_table_maintenance],
     sensors=[medallion_automation],
-    # Celery workers run the steps when CELERY_BROKER_URL is set (see workers.py).
-    executor=workers.executor(),
+    # Celery workers run the steps when CELERY_BROKER_URL is set (see workers.py); else
+    # the run's own process runs them (see LOCAL_EXECUTOR).
+    executor=workers.executor() or LOCAL_EXECUTOR,
 )
