@@ -728,12 +728,21 @@ def tool_environment(workdir: Path) -> dict[str, str]:
     return env
 
 
-def measure(project: Project, repeat: int, env: dict[str, str], floor: bool = True) -> dict:
+def measure(
+    project: Project,
+    repeat: int,
+    env: dict[str, str],
+    floor: bool = True,
+    lint: list[str] | None = None,
+) -> dict:
     """Every measurement of the module's docstring on ``project``; the edited file is put
-    back as it was afterwards."""
-    lint = _tool("polster-lint")
+    back as it was afterwards. ``lint`` is the command that runs polster-lint (default:
+    the one installed beside this Python)."""
     if lint is None:
-        raise CrashError("polster-lint is not installed in this environment")
+        installed = _tool("polster-lint")
+        if installed is None:
+            raise CrashError("polster-lint is not installed in this environment")
+        lint = [installed]
     target = project.edit_target()
     original = target.read_bytes()
     try:
@@ -743,7 +752,7 @@ def measure(project: Project, repeat: int, env: dict[str, str], floor: bool = Tr
 
 
 def _measure(
-    project: Project, repeat: int, env: dict[str, str], floor: bool, lint: str, target: Path
+    project: Project, repeat: int, env: dict[str, str], floor: bool, lint: list[str], target: Path
 ) -> dict:
     root = project.root
     cache_dir = root / ".polster_cache"
@@ -755,7 +764,7 @@ def _measure(
         return results[code]
 
     def polster(*args: str, what: str) -> Run:
-        return _check_lint(run_command([lint, str(root), *args], root, env), what)
+        return _check_lint(run_command([*lint, str(root), *args], root, env), what)
 
     polster("--no-cache", what="polster-lint (untimed, compiles the bytecode)")
     cold, single = add("a", "cold, --no-cache"), add("a1", "cold, --no-cache --jobs 1")
@@ -991,6 +1000,19 @@ def markdown(by_size: dict[int, dict], projects: dict[int, Project]) -> str:
 MARKER = ".lint-bench"
 
 
+def snapshot(workdir: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """A copy of the ``polster_lint`` package this Python imports, and the command and
+    environment that run it."""
+    import polster_lint
+
+    package = Path(polster_lint.__file__).parent
+    copy = workdir / "snapshot"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(package, copy / "polster_lint", ignore=shutil.ignore_patterns("__pycache__"))
+    path = os.pathsep.join(filter(None, [str(copy), env.get("PYTHONPATH", "")]))
+    return [sys.executable, "-m", "polster_lint"], {**env, "PYTHONPATH": path}
+
+
 def project_at(workdir: Path, count: int, seed: int) -> tuple[Project, float]:
     """The project of ``count`` assets in ``workdir``: reused when a marker says it was
     made with this size and seed, else generated (the seconds it took)."""
@@ -1016,11 +1038,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
     parser.add_argument("--no-floor", action="store_true", help="skip the libcst floor (d)")
     parser.add_argument("--markdown", action="store_true", help="print the README table too")
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="run a copy of polster_lint made at the start (edits to the checkout during a "
+        "long run then change nothing; a changed linter invalidates its cache)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="polster-lint-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     env = tool_environment(workdir)
+    lint = None
+    if args.snapshot:
+        lint, env = snapshot(workdir, env)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, projects in {workdir}")
     by_size: dict[int, dict] = {}
     projects: dict[int, Project] = {}
@@ -1029,7 +1060,7 @@ def main(argv: list[str] | None = None) -> int:
             repeat = args.repeat or (3 if count <= 1000 else 1)
             project, generated = project_at(workdir, count, args.seed)
             load_before = os.getloadavg()[0]
-            notes = measure(project, repeat, env, floor=not args.no_floor)
+            notes = measure(project, repeat, env, floor=not args.no_floor, lint=lint)
             notes["load"] = (load_before, os.getloadavg()[0])
             by_size[count], projects[count] = notes, project
             print(report(project, count, repeat, notes))

@@ -100,7 +100,8 @@ def content_hash(source: bytes) -> str:
 
 
 def _text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+    # surrogateescape: a file name that is not UTF-8 keeps its bytes (os.fsdecode made it)
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
 
 def user_cache_key(project: Path) -> bytes | None:
@@ -233,16 +234,18 @@ def parse_file(
     extract: Callable[[ListedFile, bytes | str], ModuleFacts],
     root: str,
     max_size: int,
+    keep: bool,
     file: ListedFile,
 ) -> Parsed:
-    """Read one file within the limits and extract its facts: the task of a worker."""
+    """Read one file within the limits and extract its facts: the task of a worker. The
+    text of the facts is made only when they are to be ``keep``-t in a cache ("" else)."""
     try:
         source = read_module(file.path, root, max_size)
     except UnreadableFile as refusal:
         facts = extract(file, str(refusal))
-        return facts, facts_text(facts), None
+        return facts, facts_text(facts) if keep else "", None
     facts = extract(file, source)
-    return facts, facts_text(facts), content_hash(source)
+    return facts, facts_text(facts) if keep else "", content_hash(source)
 
 
 _SERIAL_PARSE = 32
@@ -436,7 +439,13 @@ class FactsSource:
         """Parse ``files`` (``sources``: the bytes of those already read) and store their
         facts; with ``rewrite``, their texts are written again even when unchanged (the
         stored ones could not be read)."""
-        task = partial(parse_file, self.parsing.extract, self._root_text, self.config.max_file_size)
+        task = partial(
+            parse_file,
+            self.parsing.extract,
+            self._root_text,
+            self.config.max_file_size,
+            self.cache is not None,
+        )
         if len(files) <= _SERIAL_PARSE:
             parsed = [self._parse_here(file, sources.get(file.relative), task) for file in files]
         else:
@@ -451,18 +460,20 @@ class FactsSource:
         if source is None:
             return task(file)
         facts = self.parsing.extract(file, source)
-        return facts, facts_text(facts), content_hash(source)
+        text = facts_text(facts) if self.cache is not None else ""
+        return facts, text, content_hash(source)
 
     def _store(self, file: ListedFile, text: str, digest: str | None, rewrite: bool) -> None:
+        cache = self.cache
+        if cache is None:
+            self._facts_changed = True  # without a cache there is no earlier verdict
+            return
         key = file.relative
         fingerprint = _text_digest(text)
         old = _or_none(partial(_Record.parse, self._records.get(key, "")))
         same_facts = old is not None and old.fingerprint == fingerprint
         if not same_facts:
             self._facts_changed = True
-        cache = self.cache
-        if cache is None:
-            return
         record = _Record(file.signature, digest, fingerprint, None, self._is_racy(file.signature))
         if same_facts and old is not None and old.at is not None and not rewrite:
             record.at = old.at  # the same text is in the facts file already
@@ -662,7 +673,7 @@ class FactsCache:
         offset, length = record.at
         if offset + length > len(blob):
             return None
-        return _or_none(partial(blob[offset : offset + length].decode, "utf-8"))
+        return _or_none(partial(blob[offset : offset + length].decode, "utf-8", "surrogateescape"))
 
     @property
     def entries(self) -> dict[str, dict[str, Any]]:
@@ -735,32 +746,41 @@ class FactsCache:
 
     def _write_facts(self) -> None:
         """Write every entry's facts text into a new facts file and point the entries at
-        it; an entry whose text is not to be had is dropped (its file is parsed again)."""
-        parts: list[bytes] = []
-        offset = 0
+        it; an entry whose text is not to be had is dropped (its file is parsed again).
+
+        The file is written and its keyed hash computed piece by piece: at tens of
+        thousands of files, joining the texts first would hold them twice in memory."""
         old = self._facts_blob() if len(self.texts) < len(self.records) else None
-        for key in list(self.records):
-            record = _or_none(partial(_Record.parse, self.records[key]))
-            text = self.texts.get(key)
-            if text is not None:
-                data = text.encode("utf-8")
-            elif record is not None and record.at is not None and old is not None:
-                data = old[record.at[0] : record.at[0] + record.at[1]]
-            else:
-                data = b""
-            if record is None or not data:
-                self.forget(key)
-                continue
-            record.at = (offset, len(data))
-            self.records[key] = record.text()
-            parts.append(data)
-            offset += len(data)
-        blob = b"".join(parts)
-        mac = self._sign(blob).decode("ascii")
-        name = _FACTS_FILE.format(mac[:24])
-        self._replace(name, blob)
-        self._facts_file = (name, mac)
-        self._blob = blob
+        mac = hmac.new(self._key, digestmod=hashlib.blake2b)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".facts.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as sink:
+                offset = 0
+                for key in list(self.records):
+                    record = _or_none(partial(_Record.parse, self.records[key]))
+                    text = self.texts.get(key)
+                    if text is not None:
+                        data = text.encode("utf-8", "surrogateescape")  # non-UTF-8 file names
+                    elif record is not None and record.at is not None and old is not None:
+                        data = old[record.at[0] : record.at[0] + record.at[1]]
+                    else:
+                        data = b""
+                    if record is None or not data:
+                        self.forget(key)
+                        continue
+                    record.at = (offset, len(data))
+                    self.records[key] = record.text()
+                    sink.write(data)
+                    mac.update(data)
+                    offset += len(data)
+            digest = mac.hexdigest()
+            name = _FACTS_FILE.format(digest[:24])
+            os.replace(temporary, self.folder / name)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self._facts_file = (name, digest)
+        self._blob = None  # read again if asked for after this
         self.texts.clear()
 
     def _facts_blob(self) -> bytes | None:
