@@ -292,11 +292,17 @@ dozen objects in reference cycles per module; the collector is otherwise off).""
 
 def _each(task: Callable[[ListedFile], Parsed], files: list[ListedFile]) -> list[Parsed]:
     results: list[Parsed] = []
-    for number, file in enumerate(files, 1):
+    for file in files:
         results.append(task(file))
-        if number % _COLLECT_EVERY == 0:
+        _since_collection[0] += 1
+        if _since_collection[0] >= _COLLECT_EVERY:
             gc.collect(0)
+            _since_collection[0] = 0
     return results
+
+
+_since_collection = [0]
+"""Files parsed in this process since the last collection (chunks are smaller)."""
 
 
 def _needs_libcst(file: ListedFile, config: LintConfig) -> bool:
