@@ -261,7 +261,10 @@ def test_dg_list_defs_json(side_by_side):
     assert assets["gold/example"]["dependency_keys"] == ["silver/example"]
     assert {asset["group_name"] for asset in assets.values()} == {"bronze", "silver", "gold"}
     assert {check["key"] for check in listed["asset_checks"]} == SILVER_CHECKS
-    assert [schedule["name"] for schedule in listed["schedules"]] == ["daily_bronze_refresh"]
+    assert [schedule["name"] for schedule in listed["schedules"]] == [
+        "daily_bronze_refresh",
+        "weekly_table_maintenance",
+    ]
     assert [sensor["name"] for sensor in listed["sensors"]] == ["medallion_automation"]
 
 
