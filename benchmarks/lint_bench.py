@@ -734,6 +734,7 @@ def measure(
     env: dict[str, str],
     floor: bool = True,
     lint: list[str] | None = None,
+    independence: bool = True,
 ) -> dict:
     """Every measurement of the module's docstring on ``project``; the edited file is put
     back as it was afterwards. ``lint`` is the command that runs polster-lint (default:
@@ -746,13 +747,19 @@ def measure(
     target = project.edit_target()
     original = target.read_bytes()
     try:
-        return _measure(project, repeat, env, floor, lint, target)
+        return _measure(project, repeat, env, floor, lint, target, independence)
     finally:
         target.write_bytes(original)
 
 
 def _measure(
-    project: Project, repeat: int, env: dict[str, str], floor: bool, lint: list[str], target: Path
+    project: Project,
+    repeat: int,
+    env: dict[str, str],
+    floor: bool,
+    lint: list[str],
+    target: Path,
+    independence: bool,
 ) -> dict:
     root = project.root
     cache_dir = root / ".polster_cache"
@@ -798,7 +805,7 @@ def _measure(
 
         import_linter("--no-cache", *equivalent, what="lint-imports (untimed, compiles)")
         il_cold = add("c", "cold, --no-cache")
-        il_warm, il_all = add("c2", "warm, 1 file edited"), add("c3", "c2 + independence contracts")
+        il_warm = add("c2", "warm, 1 file edited")
         for _ in range(repeat):
             il_cold.runs.append(import_linter("--no-cache", *equivalent, what="lint-imports"))
         for _ in range(repeat):
@@ -806,11 +813,13 @@ def _measure(
             import_linter(*equivalent, what="lint-imports (fill)")
             _edit(target, next(edits))
             il_warm.runs.append(import_linter(*equivalent, what="lint-imports (warm)"))
-        for _ in range(repeat):
-            shutil.rmtree(root / ".import_linter_cache", ignore_errors=True)
-            import_linter(what="lint-imports (fill, all contracts)")
-            _edit(target, next(edits))
-            il_all.runs.append(import_linter(what="lint-imports (warm, all contracts)"))
+        if independence:
+            il_all = add("c3", "c2 + independence contracts")
+            for _ in range(repeat):
+                shutil.rmtree(root / ".import_linter_cache", ignore_errors=True)
+                import_linter(what="lint-imports (fill, all contracts)")
+                _edit(target, next(edits))
+                il_all.runs.append(import_linter(what="lint-imports (warm, all contracts)"))
         notes["import_linter_summary"] = next(
             (line.strip() for line in il_cold.runs[0].stdout.splitlines() if "Contracts:" in line),
             "",
@@ -932,7 +941,7 @@ def report(project: Project, count: int, repeat: int, notes: dict) -> str:
                 f"{len(extra)} unexpected {extra[:3]}"
             )
     if "import_linter_summary" in notes:
-        lines.append(f"  import-linter (all contracts, c): {notes['import_linter_summary']}")
+        lines.append(f"  import-linter (c): {notes['import_linter_summary']}")
     load = notes["load"]
     busy = (
         " (busy machine: wall times and their ratios are inflated)"
@@ -1037,6 +1046,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where the projects are made and kept")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
     parser.add_argument("--no-floor", action="store_true", help="skip the libcst floor (d)")
+    parser.add_argument(
+        "--extras-max",
+        type=int,
+        default=10_000,
+        help="run the information-only measurements that grow fastest (c3, d) up to this "
+        "many assets (default: 10,000; c3 takes minutes there already)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print the README table too")
     parser.add_argument(
         "--snapshot",
@@ -1060,7 +1076,9 @@ def main(argv: list[str] | None = None) -> int:
             repeat = args.repeat or (3 if count <= 1000 else 1)
             project, generated = project_at(workdir, count, args.seed)
             load_before = os.getloadavg()[0]
-            notes = measure(project, repeat, env, floor=not args.no_floor, lint=lint)
+            extras = count <= args.extras_max
+            floor = extras and not args.no_floor
+            notes = measure(project, repeat, env, floor, lint, independence=extras)
             notes["load"] = (load_before, os.getloadavg()[0])
             by_size[count], projects[count] = notes, project
             print(report(project, count, repeat, notes))
