@@ -43,7 +43,12 @@ def day_rows(day: str, count: int = 3) -> pd.DataFrame:
 
 
 def data_files(folder) -> set[str]:
-    return {str(path.relative_to(folder)) for path in folder.rglob("*.parquet")}
+    """The table's data files (not the checkpoints in its log)."""
+    return {
+        str(path.relative_to(folder))
+        for path in folder.rglob("*.parquet")
+        if "_delta_log" not in path.parts
+    }
 
 
 def test_round_trip_to_a_delta_table_in_the_layer_folder(local_storage):

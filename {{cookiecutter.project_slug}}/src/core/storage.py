@@ -314,7 +314,8 @@ def staged_table(
 def maintain_table(
     layer: str, name: str, retention_hours: int = VACUUM_RETENTION_HOURS
 ) -> dict[str, int]:
-    """Compact the table's small files, then vacuum files unused for ``retention_hours``.
+    """Compact the table's small files, vacuum files unused for ``retention_hours``, and
+    write a checkpoint of its log.
 
     Returns counts: ``files_compacted`` (small files merged away), ``files_added``
     (the merged files) and ``files_vacuumed`` (deleted). A retention under
@@ -332,6 +333,11 @@ def maintain_table(
                     dry_run=False,
                     enforce_retention_duration=retention_hours >= VACUUM_RETENTION_HOURS,
                 )
+                # A checkpoint sums the log up to now, so that readers need not replay
+                # every small commit since the last one; log entries older than the
+                # table's log retention (30 days by default) are then dropped.
+                delta.create_checkpoint()
+                delta.cleanup_metadata()
             except CommitFailedError:
                 _pause(attempt)
                 continue
@@ -608,19 +614,19 @@ def _read(
                     f"table {relative_path} has no column {', '.join(unknown)} "
                     f"(it has {', '.join(names)})"
                 )
-        filters = None
-        if keys is not None:
-            if PARTITION_COLUMN not in delta.metadata().partition_columns:
-                raise InvalidTableError(
-                    f"table {relative_path} is not partitioned: read it without partitions="
-                )
-            if not keys:
-                table = schema.empty_table()
-                return table.select(list(columns)) if columns is not None else table
-            filters = [(PARTITION_COLUMN, "in", keys)]
-        return delta.to_pyarrow_table(
-            filters=filters, columns=list(columns) if columns is not None else None
-        )
+        selected = list(columns) if columns is not None else None
+        if keys is None:
+            return delta.to_pyarrow_dataset().to_table(columns=selected)
+        if PARTITION_COLUMN not in delta.metadata().partition_columns:
+            raise InvalidTableError(
+                f"table {relative_path} is not partitioned: read it without partitions="
+            )
+        if not keys:
+            return schema.empty_table().select(selected or schema.names)
+        # Pruned when the dataset is made: only the files of these partitions are listed,
+        # let alone opened (a filter on the table would first list every file).
+        dataset = delta.to_pyarrow_dataset(file_pruning_predicate=[(PARTITION_COLUMN, "in", keys)])
+        return dataset.to_table(columns=selected, filter=pc.field(PARTITION_COLUMN).isin(keys))
 
 
 def _keys_text(keys: list[str]) -> str:
