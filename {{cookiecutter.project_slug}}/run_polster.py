@@ -169,6 +169,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--concurrency",
         type=int,
+        metavar="N",
         help="steps the worker runs at once (default: one per CPU; only with --worker)",
     )
     parser.add_argument(
