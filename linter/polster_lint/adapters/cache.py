@@ -254,7 +254,8 @@ asking the engine for parallel workers."""
 
 _DECODE_BATCH = 1000
 """Facts texts decoded together: one JSON parse per batch, and the parsed JSON of one
-batch at a time in memory (all of it at once took 40 MB at 10,000 assets)."""
+batch at a time in memory (all at once, a run whose graph is checked again from the
+cache peaked 45 MB higher at 10,000 assets: 205 MB against 159 MB)."""
 
 
 class FactsSource:
