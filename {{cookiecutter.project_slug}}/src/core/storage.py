@@ -240,6 +240,8 @@ class StagedTable:
         """The staged data as storage holds it (optionally only some partitions)."""
         table = self._staged()
         if partitions is not None:
+            if self.partitions is None:
+                raise InvalidTableError(f"table {self._relative_path} is not partitioned")
             table = table.filter(pc.is_in(table[PARTITION_COLUMN], pa.array(list(partitions))))
         return table.to_pandas()
 
@@ -255,7 +257,7 @@ class StagedTable:
         if partitions is not None:
             if keys is None:
                 raise InvalidTableError(f"table {self._relative_path} is not partitioned")
-            keys = [key for key in _partition_keys(list(partitions))]
+            keys = _partition_keys(list(partitions)) or []
             unknown = sorted(set(keys) - set(self.partitions or []))
             if unknown:
                 raise InvalidTableError(f"partitions {', '.join(unknown)} were not staged")
