@@ -4,7 +4,8 @@ These tests hold for every asset of the project, including the ones added later 
 ``polster add-asset``.
 """
 
-from pathlib import Path
+{% if cookiecutter.partitioning == "daily" %}import datetime
+{% endif %}from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -66,6 +67,42 @@ def test_every_asset_is_partitioned_by_day_with_single_run_backfills():
         assert asset.partitions_def == DAILY_PARTITIONS, key
         assert asset.backfill_policy == dg.BackfillPolicy.single_run(), key
     assert DAILY_PARTITIONS.get_first_partition_key() == "2026-01-01"
+
+
+# evaluate_automation_conditions itself calls a beta Dagster API; the warning is Dagster's.
+@pytest.mark.filterwarnings("ignore::dagster.BetaWarning")
+def test_a_backfill_of_an_old_day_flows_down_to_silver_and_gold(local_storage):
+    """``eager()`` alone follows the latest day only: an older bronze day rebuilt would stop
+    there. The project's conditions ask for that same day of everything downstream."""
+    job = defs.resolve_implicit_global_asset_job_def()
+    old_day, latest = "2026-01-05", DAILY_PARTITIONS.get_last_partition_key()
+    with dg.DagsterInstance.ephemeral() as instance:
+        for day in (old_day, latest):
+            assert job.execute_in_process(instance=instance, partition_key=day).success
+        result = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert result.total_requested == 0
+        bronze = [key for key in specs_by_key() if key.path[0] == "bronze"]
+        rebuilt = job.execute_in_process(
+            instance=instance, asset_selection=bronze, partition_key=old_day
+        )
+        assert rebuilt.success
+        result = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=result.cursor
+        )
+        downstream = {key for key in specs_by_key() if key.path[0] != "bronze"}
+        assert {key for key in downstream if result.get_num_requested(key)} == downstream
+        for key in downstream:
+            assert result.get_requested_partitions(key) == {old_day}, key
+
+
+def test_the_daily_schedule_ingests_the_day_that_just_ended():
+    schedule = defs.resolve_schedule_def("daily_bronze_refresh")
+    morning = datetime.datetime(2026, 3, 10, 6, 0, tzinfo=datetime.UTC)
+    with dg.build_schedule_context(scheduled_execution_time=morning) as context:
+        request = schedule(context)
+    assert request.partition_key == "2026-03-09"
+    bronze = {key for key in specs_by_key() if key.path[0] == "bronze"}
+    assert defs.resolve_job_def(schedule.job_name).asset_layer.selected_asset_keys == bronze
 {%- endif %}
 
 
