@@ -6,6 +6,7 @@ stderr as one line; the linter never shows a traceback, whatever the input.
 
 import argparse
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -20,9 +21,11 @@ from polster_lint.adapters.output import (
 from polster_lint.adapters.project import current_dir, find_project_root
 from polster_lint.adapters.pyproject import load_config, parse_codes
 from polster_lint.domain.config import LintConfig
+from polster_lint.domain.model import Finding
 from polster_lint.domain.rules import RULES, explain, markdown_table
-from polster_lint.engine import asset_lines, lint_project
+from polster_lint.engine import asset_lines, fix_project, lint_project
 from polster_lint.errors import ConfigError, ProjectError
+from polster_lint.fixes import unified_diff
 from polster_lint.reporting import add_debug_option, report_errors
 
 
@@ -51,6 +54,15 @@ def build_parser(prog: str = "polster-lint") -> argparse.ArgumentParser:
     parser.add_argument("--explain", metavar="CODE", help="describe a rule and exit")
     parser.add_argument(
         "--rules", action="store_true", help="print the table of every rule (markdown) and exit"
+    )
+    fixing = parser.add_mutually_exclusive_group()
+    fixing.add_argument(
+        "--fix", action="store_true", help="apply the safe fixes, then report what is left"
+    )
+    fixing.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the safe fixes as a unified diff and write nothing (exit 1 if any)",
     )
     parser.add_argument(
         "--check-runtime",
@@ -100,6 +112,25 @@ def _run(args: argparse.Namespace, prog: str) -> int:
         only |= {f.resolve() for path in paths if path.is_dir() for f in path.rglob("*.py")}
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
+    if (args.fix or args.diff) and args.graph:
+        raise ConfigError(f"--{'fix' if args.fix else 'diff'} cannot be combined with --graph")
+    if args.fix or args.diff:
+        changes, fixed = fix_project(
+            root,
+            config,
+            write=args.fix,
+            only=only,
+            use_cache=not args.no_cache,
+            jobs=args.jobs,
+            check_runtime=args.check_runtime,
+        )
+        if args.diff:
+            sys.stdout.write("".join(unified_diff(c.relative, c.before, c.after) for c in changes))
+            return 1 if changes else 0
+        if changes:
+            count = len(changes)
+            print(f"Fixed {count} file{'s' if count != 1 else ''}.", file=sys.stderr)
+        return _report(fixed.findings, args.format)
     result = lint_project(
         root,
         config,
@@ -111,10 +142,14 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     if args.graph:
         print(render_graph(result.graph, args.graph, asset_lines(result.graph)))
         return 0
-    output = render_findings(result.findings, args.format)
+    return _report(result.findings, args.format)
+
+
+def _report(findings: list[Finding], format: str) -> int:
+    output = render_findings(findings, format)
     if output:
         print(output)
-    return 1 if result.findings else 0
+    return 1 if findings else 0
 
 
 def _with_command_line_codes(config: LintConfig, args: argparse.Namespace) -> LintConfig:

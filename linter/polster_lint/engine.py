@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from polster_lint.adapters.cache import FactsSource, Parsed, Parsing, Verdict
+from polster_lint.adapters.fix_files import read_source, write_source
 from polster_lint.adapters.project import (
     ListedFile,
     Listings,
@@ -36,7 +37,9 @@ from polster_lint.domain.config import BYTES_PER_TOKEN, MAX_FILE_SIZE_RANGE, Lin
 from polster_lint.domain.graph import AssetGraph, build_graph, referenced_modules
 from polster_lint.domain.layout import is_core_path, source_file, support_file
 from polster_lint.domain.model import Finding, Key, ModuleFacts, Position, SourceFile, key_string
+from polster_lint.domain.rules.pol100_unused_noqa import UnusedNoqa
 from polster_lint.domain.violation import Violation
+from polster_lint.fixes import Edit, apply_edits
 from polster_lint.parsing.reads import estimated_tokens, extract_reads, read_positions
 
 _SUPPORT_ROUNDS = 3
@@ -65,14 +68,25 @@ class _Collected:
     support: list[str] = field(default_factory=list)
 
 
-class LintResult:
-    """The findings of a run; the graph and the modules' facts on demand (a warm run that
-    took the last verdict as it was has not built them)."""
+Edits = dict[str, list[Edit]]
+"""The safe fixes of the findings of a run, by the relative path of the file they edit."""
 
-    def __init__(
-        self, findings: list[Finding], build: Callable[[], tuple[AssetGraph, _Collected]]
-    ) -> None:
-        self.findings = findings
+
+@dataclass
+class Placed:
+    """The findings that survive filtering, and the fixes they offer."""
+
+    findings: list[Finding]
+    edits: Edits = field(default_factory=dict)
+
+
+class LintResult:
+    """The findings of a run and their fixes; the graph and the modules' facts on demand
+    (a warm run that took the last verdict as it was has not built them)."""
+
+    def __init__(self, placed: Placed, build: Callable[[], tuple[AssetGraph, _Collected]]) -> None:
+        self.findings = placed.findings
+        self.edits = placed.edits
         self._build = build
         self._built: tuple[AssetGraph, _Collected] | None = None
 
@@ -106,6 +120,49 @@ def lint_project(
     """
     with _without_cycle_collector():
         return _lint_project(root, config, only, use_cache, jobs, check_runtime)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the fixes change in one file: its text before and after."""
+
+    relative: str
+    before: str
+    after: str
+
+
+def fix_project(
+    root: Path,
+    config: LintConfig,
+    write: bool,
+    only: set[Path] | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    check_runtime: bool = False,
+) -> tuple[list[Change], LintResult]:
+    """The safe fixes of a run, file by file, and what is left to report.
+
+    With ``write`` (``--fix``) each changed file is written, and the project is linted
+    again: the result is what the fixes left. Without (``--diff``) nothing is written and
+    the result is the run's own. The fixes are those of the findings that survive
+    ``--select``, ``--ignore`` and ``# noqa``; a file the fixes cannot be written into
+    (a link, outside the project) is left as it is.
+    """
+    result = lint_project(root, config, only, use_cache, jobs)
+    changes = []
+    for relative, edits in sorted(result.edits.items()):
+        source = read_source(root, relative)
+        if source is None:
+            continue
+        after = apply_edits(source.text, edits)
+        if after == source.text:
+            continue
+        if write:
+            write_source(source, after)
+        changes.append(Change(relative, source.text, after))
+    if write and (changes or check_runtime):
+        result = lint_project(root, config, only, use_cache, jobs, check_runtime)
+    return changes, result
 
 
 @contextmanager
@@ -166,9 +223,9 @@ def _lint_project(
     if only is not None:
         # realpath, not Path.resolve: that raises on a symbolic link loop.
         violations = [v for v in violations if Path(os.path.realpath(v.file.path)) in only]
-    findings = place_and_filter(violations, noqa, config, _locator(source))
+    placed = place(violations, noqa, config, _locator(source))
     source.close()
-    return LintResult(findings, build)
+    return LintResult(placed, build)
 
 
 def _earlier_verdict(
@@ -400,15 +457,16 @@ def _locator(source: FactsSource) -> Locator:
     return locate
 
 
-def place_and_filter(
+def place(
     violations: Sequence[Violation],
     noqa: NoqaMap,
     config: LintConfig,
     locate: Locator,
-) -> list[Finding]:
+) -> Placed:
     """Give each violation its line and column, then apply select/ignore and ``noqa``
-    (``noqa``: each file's comments, by relative path)."""
-    findings: list[Finding] = []
+    (``noqa``: each file's comments, by relative path); place the fixes of those left."""
+    placed = Placed([])
+    findings = placed.findings
     used_noqa: set[tuple[str, int, str]] = set()
     for violation in violations:
         if violation.code not in config.codes:
@@ -424,9 +482,29 @@ def place_and_filter(
             used_noqa.add((violation.file.relative, line, violation.code))
             continue
         findings.append(_finding(violation, line, column))
+        _place_fix(violation, Position(line, column), locate, placed.edits)
     if "POL100" in config.codes:
-        findings += _unused_noqa(noqa, used_noqa)
-    return sorted(findings, key=Finding.sort_key)
+        for relative, line, code in _unused_noqa(noqa, used_noqa):
+            message = f"unused noqa: {code} silences nothing here"
+            findings.append(Finding(relative, line, 1, "POL100", message))
+            placed.edits.setdefault(relative, []).append(Edit(UnusedNoqa.fix_for(code), line, 1))
+    findings.sort(key=Finding.sort_key)
+    return placed
+
+
+def _place_fix(violation: Violation, at: Position, locate: Locator, edits: Edits) -> None:
+    """The violation's fix, placed: at the finding, or at the fix's own anchor in the file
+    it edits (not placed when that anchor is no longer in the file)."""
+    fix = violation.fix
+    if fix is None:
+        return
+    file = fix.file or violation.file
+    if fix.anchor is not None:
+        known = locate(file, fix.anchor)
+        if fix.anchor >= len(known):
+            return
+        at = known[fix.anchor]
+    edits.setdefault(file.relative, []).append(Edit(fix, at.line, at.column))
 
 
 def _finding(violation: Violation, line: int, column: int) -> Finding:
@@ -441,22 +519,13 @@ def _finding(violation: Violation, line: int, column: int) -> Finding:
     )
 
 
-def _unused_noqa(noqa: NoqaMap, used: set[tuple[str, int, str]]) -> list[Finding]:
-    findings = []
+def _unused_noqa(noqa: NoqaMap, used: set[tuple[str, int, str]]) -> Iterator[tuple[str, int, str]]:
+    """Each ``(relative path, line, code)`` of a ``noqa`` comment that silenced nothing."""
     for relative, comments in noqa.items():
         for line, codes in comments.items():
             for code in sorted(codes):
                 if (relative, line, code) not in used and code != "POL100":
-                    findings.append(
-                        Finding(
-                            relative,
-                            line,
-                            1,
-                            "POL100",
-                            f"unused noqa: {code} silences nothing here",
-                        )
-                    )
-    return findings
+                    yield relative, line, code
 
 
 def noqa_of(
@@ -501,9 +570,9 @@ def lint_sources(
         modules, config.definitions_module, config.layer_source, config.layer_folders
     )
     violations = check_all(graph, modules, config)
-    return place_and_filter(
+    return place(
         violations,
         noqa_of(modules),
         config,
         lambda file, _: _positions_in(file, data[file.relative]),
-    )
+    ).findings

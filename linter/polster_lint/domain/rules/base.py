@@ -136,6 +136,9 @@ class Rule:
     invalid: ClassVar[tuple[Example, ...]] = ()
     reported_by: ClassVar[str | None] = None
     """Set when the findings come from elsewhere than :meth:`check` (said in ``--explain``)."""
+    fixable: ClassVar[bool] = False
+    """Whether ``polster-lint --fix`` repairs (some of) its findings: set by the rules whose
+    violations carry a :class:`~polster_lint.domain.violation.Fix`."""
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
         return iter(())
@@ -152,7 +155,8 @@ class Rule:
                     text += f"\nExample ({path}):\n    {body}\n"
         if self.reported_by:
             text += f"\nReported by: {self.reported_by}\n"
-        return text + f"\nFix: {self.fix}\n"
+        safe = "yes, `polster-lint --fix` applies it" if self.fixable else "no"
+        return text + f"\nFix: {self.fix}\n\nSafe fix: {safe}\n"
 
 
 class LayerEdgeRule(Rule):

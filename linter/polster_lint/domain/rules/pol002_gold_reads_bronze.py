@@ -1,11 +1,17 @@
+from collections.abc import Iterator
+from dataclasses import replace
+
+from polster_lint.domain.model import key_string
 from polster_lint.domain.rules.base import (
     BRONZE_ORDERS,
     SILVER_ORDERS,
+    CheckContext,
     Example,
     LayerEdgeRule,
     asset_path,
     asset_source,
 )
+from polster_lint.domain.violation import Violation
 
 
 class GoldReadsBronze(LayerEdgeRule):
@@ -17,7 +23,10 @@ class GoldReadsBronze(LayerEdgeRule):
         "Gold must build on cleaned, checked data. Reading bronze skips silver's cleaning "
         "and quality checks."
     )
-    fix = "Depend on the silver asset that cleans that bronze table (create one if needed)."
+    fix = (
+        "Depend on the silver asset that cleans that bronze table (create one if needed); "
+        "the message names the silver assets that already read it."
+    )
     invalid = (
         Example(
             {
@@ -40,3 +49,19 @@ class GoldReadsBronze(LayerEdgeRule):
             }
         ),
     )
+
+    def check(self, context: CheckContext) -> Iterator[Violation]:
+        """The layer break, with the silver assets that already clean that bronze table:
+        which one gold should read is the author's choice, so it is suggested, not fixed."""
+        for violation in super().check(context):
+            candidates = sorted(
+                {
+                    key_string(edge.downstream.key)
+                    for edge in context.graph.edges
+                    if edge.upstream == violation.dependency and edge.downstream.layer == "silver"
+                }
+            )
+            if candidates:
+                suggestion = f"; read {' or '.join(candidates)} instead"
+                violation = replace(violation, message=violation.message + suggestion)
+            yield violation

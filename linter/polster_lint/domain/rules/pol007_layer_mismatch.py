@@ -12,7 +12,7 @@ from polster_lint.domain.rules.base import (
     Rule,
     asset_path,
 )
-from polster_lint.domain.violation import Violation
+from polster_lint.domain.violation import SET_GROUP, Fix, Violation
 
 if TYPE_CHECKING:  # the settings list the rules' codes: a run-time import would be circular
     from polster_lint.domain.config import LintConfig
@@ -56,6 +56,7 @@ class LayerMismatch(Rule):
         ),
     )
     valid = (Example(BRONZE_ORDERS),)
+    fixable = True
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
         source = context.config.layer_source
@@ -65,11 +66,13 @@ class LayerMismatch(Rule):
                 if source == "folder"
                 else self._other_source(asset, context.config)
             )
-            for anchor, message in mismatches:
-                yield Violation(asset.file, anchor, self.code, message, asset=asset.key)
+            for anchor, message, fix in mismatches:
+                yield Violation(asset.file, anchor, self.code, message, asset=asset.key, fix=fix)
 
     @staticmethod
-    def _other_source(asset: Asset, config: "LintConfig") -> Iterator[tuple[int | None, str]]:
+    def _other_source(
+        asset: Asset, config: "LintConfig"
+    ) -> Iterator[tuple[int | None, str, Fix | None]]:
         """Layers marked by module, key prefix or group (``layer-source``): the asset must
         have one, and a group or key prefix that names a layer must name the same one (a
         group or prefix that names none, a domain say, is not a layer's)."""
@@ -80,6 +83,7 @@ class LayerMismatch(Rule):
             yield (
                 decl.anchor,
                 f"asset {name} has no layer: its {where} is none of {', '.join(names)}",
+                None,
             )
             return
         group_layer = config.layer_named(decl.group) if decl.group else None
@@ -88,6 +92,7 @@ class LayerMismatch(Rule):
                 decl.group_anchor if decl.group_anchor is not None else decl.anchor,
                 f"asset {name} has group_name {decl.group!r} but its {where} makes it "
                 f"{asset.layer}",
+                None,
             )
         key_layer = config.layer_named(asset.key[0]) if len(asset.key) > 1 else None
         if source != "key-prefix" and key_layer not in (None, asset.layer):
@@ -95,27 +100,41 @@ class LayerMismatch(Rule):
                 decl.anchor,
                 f"asset key {name} names layer {key_layer!r} but its {where} makes it "
                 f"{asset.layer}",
+                None,
             )
 
     @staticmethod
-    def _mismatches(asset: Asset) -> Iterator[tuple[int | None, str]]:
+    def _mismatches(asset: Asset) -> Iterator[tuple[int | None, str, Fix | None]]:
         name, decl = key_string(asset.key), asset.decl
         if asset.layer is None:
-            yield decl.anchor, f"asset {name} is outside the layer folders ({', '.join(LAYERS)})"
+            yield (
+                decl.anchor,
+                f"asset {name} is outside the layer folders ({', '.join(LAYERS)})",
+                None,
+            )
             return
+        key_disagrees = (
+            len(asset.key) > 1 and asset.key[0] in LAYERS and asset.key[0] != asset.layer
+        )
+        # Setting the group is safe only when the key agrees with the folder: otherwise
+        # which of the two is wrong is the author's call.
+        fix = None if key_disagrees else Fix(SET_GROUP, (asset.layer,))
         if decl.group is None:
             yield (
                 decl.anchor,
                 f"asset {name} has no group_name; expected {asset.layer!r} from its folder",
+                fix,
             )
         elif decl.group not in (asset.layer, DYNAMIC_GROUP):
             yield (
                 decl.group_anchor,
                 f"asset {name} has group_name {decl.group!r} but sits in the {asset.layer} folder",
+                fix if decl.group_anchor is not None else None,
             )
-        if len(asset.key) > 1 and asset.key[0] in LAYERS and asset.key[0] != asset.layer:
+        if key_disagrees:
             yield (
                 decl.anchor,
                 f"asset key {name} names layer {asset.key[0]!r} but the asset sits in "
                 f"the {asset.layer} folder",
+                None,
             )

@@ -1,7 +1,8 @@
 from collections.abc import Iterator
 
+from polster_lint.domain.graph import AssetGraph
 from polster_lint.domain.medallion import LAYERS
-from polster_lint.domain.model import key_string
+from polster_lint.domain.model import Key, key_string
 from polster_lint.domain.rules.base import (
     BRONZE_ORDERS,
     CORE,
@@ -12,7 +13,7 @@ from polster_lint.domain.rules.base import (
     asset_path,
     asset_source,
 )
-from polster_lint.domain.violation import Violation
+from polster_lint.domain.violation import ADD_DEPENDENCY, Fix, Violation
 
 _STORAGE = {f"{CORE}/storage.py": "def read_table(layer, name): ...\n"}
 
@@ -47,7 +48,10 @@ class HiddenRead(Rule):
         "An undeclared read is an edge Dagster does not know: it will not order the runs "
         "or refresh the asset when that table changes."
     )
-    fix = "Declare the table's asset in the asset's deps, or read from the allowed layer."
+    fix = (
+        "Declare the table's asset in the asset's deps, or read from the allowed layer. "
+        "`polster-lint --fix` declares a missing upstream of an allowed layer."
+    )
     invalid = (
         Example(
             {
@@ -72,6 +76,8 @@ class HiddenRead(Rule):
         ),
     )
 
+    fixable = True
+
     def check(self, context: CheckContext) -> Iterator[Violation]:
         for file, facts in context.modules:
             owner = file.owner
@@ -83,6 +89,7 @@ class HiddenRead(Rule):
                 table = key_string(read.key)
                 layer = read.key[0] if read.key[0] in LAYERS else None
                 broken = context.layer_break(owner[0], layer)
+                fix = None
                 if broken is not None:
                     message = f"{key_string(owner)} reads table {table}: {broken[1]}"
                 elif owner in context.graph.assets and read.key not in context.declared.get(
@@ -92,8 +99,27 @@ class HiddenRead(Rule):
                         f"{key_string(owner)} reads table {table} but its asset does not "
                         "declare it in deps"
                     )
+                    fix = _declare(context.graph, owner, read.key)
                 else:
                     continue
                 yield Violation(
-                    file, read.anchor, self.code, message, asset=owner, dependency=read.key
+                    file, read.anchor, self.code, message, asset=owner, dependency=read.key, fix=fix
                 )
+
+
+def _declare(graph: AssetGraph, owner: Key, table: Key) -> Fix | None:
+    """Adding ``table`` to the owner's deps, when that is safe: the table is an asset of the
+    project (a typo must not become an external input) and the owner is declared with a
+    literal key in this project. The upstream's function is named when it makes only
+    that asset, so that a module listing functions in ``deps`` can name it too."""
+    asset, upstream = graph.assets[owner], graph.assets.get(table)
+    if upstream is None or asset.decl.kind != "asset":
+        return None
+    function = upstream.decl.function
+    alone = [
+        other
+        for other in graph.assets.values()
+        if other.file == upstream.file and other.decl.obj == upstream.decl.obj
+    ]
+    symbol = (upstream.file.module, function) if function and len(alone) == 1 else None
+    return Fix(ADD_DEPENDENCY, table, file=asset.file, anchor=asset.decl.anchor, symbol=symbol)

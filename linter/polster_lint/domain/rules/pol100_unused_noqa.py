@@ -1,4 +1,5 @@
 from polster_lint.domain.rules.base import BRONZE_ORDERS, Example, Rule, asset_path
+from polster_lint.domain.violation import DROP_NOQA_CODE, Fix
 
 
 def _silver_orders(upstream: str, noqa: str) -> dict[str, str]:
@@ -29,3 +30,10 @@ class UnusedNoqa(Rule):
     reported_by = (
         "the engine, after every other rule: only then is it known what a comment silenced."
     )
+    fixable = True
+
+    @staticmethod
+    def fix_for(code: str) -> Fix:
+        """The repair of an unused ``code`` in a line's ``# noqa`` comment (the engine
+        reports this rule, so it asks here how to fix it)."""
+        return Fix(DROP_NOQA_CODE, (code,))
