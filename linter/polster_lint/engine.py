@@ -14,7 +14,7 @@ enough files to pay for them, cheap work first.
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -223,6 +223,12 @@ def _lint_project(
     if only is not None:
         # realpath, not Path.resolve: that raises on a symbolic link loop.
         violations = [v for v in violations if Path(os.path.realpath(v.file.path)) in only]
+        # The comments of the other files silence violations not checked here: none is unused.
+        noqa = {
+            relative: comments
+            for relative, comments in noqa.items()
+            if Path(os.path.realpath(root / relative)) in only
+        }
     placed = place(violations, noqa, config, _locator(source))
     source.close()
     return LintResult(placed, build)
@@ -484,7 +490,7 @@ def place(
         findings.append(_finding(violation, line, column))
         _place_fix(violation, Position(line, column), locate, placed.edits)
     if "POL100" in config.codes:
-        for relative, line, code in _unused_noqa(noqa, used_noqa):
+        for relative, line, code in _unused_noqa(noqa, used_noqa, config.codes):
             message = f"unused noqa: {code} silences nothing here"
             findings.append(Finding(relative, line, 1, "POL100", message))
             placed.edits.setdefault(relative, []).append(Edit(UnusedNoqa.fix_for(code), line, 1))
@@ -519,12 +525,18 @@ def _finding(violation: Violation, line: int, column: int) -> Finding:
     )
 
 
-def _unused_noqa(noqa: NoqaMap, used: set[tuple[str, int, str]]) -> Iterator[tuple[str, int, str]]:
-    """Each ``(relative path, line, code)`` of a ``noqa`` comment that silenced nothing."""
+def _unused_noqa(
+    noqa: NoqaMap, used: set[tuple[str, int, str]], checked: Collection[str]
+) -> Iterator[tuple[str, int, str]]:
+    """Each ``(relative path, line, code)`` of a ``noqa`` comment that silenced nothing.
+
+    Only the ``checked`` codes can be judged: a comment silencing a rule left out by
+    ``--select``/``--ignore`` may well be needed (and ``--fix`` would remove it).
+    """
     for relative, comments in noqa.items():
         for line, codes in comments.items():
             for code in sorted(codes):
-                if (relative, line, code) not in used and code != "POL100":
+                if (relative, line, code) not in used and code in checked and code != "POL100":
                     yield relative, line, code
 
 

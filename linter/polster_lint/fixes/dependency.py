@@ -166,15 +166,34 @@ def with_dependencies(call: cst.Call, codes: list[str]) -> cst.Call:
     listed = given.value
     if not isinstance(listed, (cst.List, cst.Tuple)):
         return call
-    opening = (
-        listed.lbracket.whitespace_after
-        if isinstance(listed, cst.List)
-        else (listed.lpar[0].whitespace_after if listed.lpar else None)
-    )
-    items = list(listed.elements)
-    if any(not isinstance(item, cst.Element) for item in items):
+    if any(not isinstance(item, cst.Element) for item in listed.elements):
         return call  # a starred element: the list is not fully the author's literal
-    elements = [item for item in items if isinstance(item, cst.Element)]
+    elements = [item for item in listed.elements if isinstance(item, cst.Element)]
+    if isinstance(listed, cst.List):
+        opening, closing = listed.lbracket.whitespace_after, listed.rbracket.whitespace_before
+    elif listed.lpar and listed.rpar:
+        opening, closing = listed.lpar[0].whitespace_after, listed.rpar[-1].whitespace_before
+    else:
+        opening, closing = None, None
+    trailing = elements[-1].comma if elements else None
+    if isinstance(closing, cst.ParenthesizedWhitespace) and isinstance(trailing, cst.Comma):
+        # A bracket keeps the line break before it, where a call keeps it in the last
+        # comma: moved there (same text), the new element goes after the last one's line.
+        elements[-1] = elements[-1].with_changes(
+            comma=trailing.with_changes(whitespace_after=closing)
+        )
+        listed = _with_closing(listed, cst.SimpleWhitespace(""))
     for value in values:
         elements = appended(elements, cst.Element(value), opening)
-    return call.with_deep_changes(listed, elements=elements)
+    return call.with_deep_changes(given, value=listed.with_changes(elements=elements))
+
+
+def _with_closing(
+    listed: cst.List | cst.Tuple, whitespace: cst.BaseParenthesizableWhitespace
+) -> cst.List | cst.Tuple:
+    if isinstance(listed, cst.List):
+        return listed.with_changes(
+            rbracket=listed.rbracket.with_changes(whitespace_before=whitespace)
+        )
+    rpar = [*listed.rpar[:-1], listed.rpar[-1].with_changes(whitespace_before=whitespace)]
+    return listed.with_changes(rpar=rpar)

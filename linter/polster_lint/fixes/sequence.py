@@ -23,15 +23,28 @@ def appended(
     if not items:
         return [new]
     last = items[-1]
-    new = new.with_changes(comma=last.comma)
-    before = last.comma.whitespace_before if isinstance(last.comma, cst.Comma) else None
+    trailing = last.comma if isinstance(last.comma, cst.Comma) else None
+    closing = trailing.whitespace_after if trailing is not None else None
+    if trailing is None and isinstance(last, cst.Arg):
+        closing = last.whitespace_after_arg  # a call keeps the whitespace before ``)`` here
+    gap = separator(items, opening)
+    if isinstance(closing, cst.ParenthesizedWhitespace) and isinstance(
+        gap, cst.ParenthesizedWhitespace
+    ):
+        # A comment after the last item stays on its line; the new line gets none.
+        gap = gap.with_changes(first_line=closing.first_line, empty_lines=closing.empty_lines)
+        closing = _without_comments(closing)
     comma = cst.Comma(
-        whitespace_before=before or cst.SimpleWhitespace(""),
-        whitespace_after=separator(items, opening),
+        whitespace_before=trailing.whitespace_before
+        if trailing is not None
+        else cst.SimpleWhitespace(""),
+        whitespace_after=gap,
     )
+    if trailing is not None and closing is not None:
+        new = new.with_changes(comma=trailing.with_changes(whitespace_after=closing))
     if isinstance(last, cst.Arg) and isinstance(new, cst.Arg):
-        # A call keeps the whitespace before ``)`` on its last argument.
-        new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+        after_arg = last.whitespace_after_arg if trailing is not None else closing
+        new = new.with_changes(whitespace_after_arg=after_arg)
         last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
     result = list(items[:-1])
     result += (last.with_changes(comma=comma), new)
@@ -47,11 +60,16 @@ def separator(
     if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma):
         whitespace = items[-2].comma.whitespace_after
     if isinstance(whitespace, cst.ParenthesizedWhitespace):
-        return whitespace.with_changes(
-            first_line=cst.TrailingWhitespace(newline=whitespace.first_line.newline),
-            empty_lines=[],
-        )
+        return _without_comments(whitespace)
     return cst.SimpleWhitespace(" ")
+
+
+def _without_comments(whitespace: cst.ParenthesizedWhitespace) -> cst.ParenthesizedWhitespace:
+    """The same line break and indentation, without the comment or blank lines."""
+    return whitespace.with_changes(
+        first_line=cst.TrailingWhitespace(newline=whitespace.first_line.newline),
+        empty_lines=[],
+    )
 
 
 def keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
