@@ -1,7 +1,9 @@
 """The linter's settings, from ``[tool.polster.lint]`` in the project's ``pyproject.toml``.
 
 [tool.polster.lint]
-select = ["POL"]                  # codes or prefixes to check (default: all)
+select = ["POL"]                  # codes or prefixes to check (default: every rule on by
+                                  # default, which is all but POL019)
+extend-select = ["POL019"]        # codes or prefixes to check on top of select
 ignore = ["POL009"]               # codes or prefixes to leave out
 allow-same-layer = ["silver"]     # true, false, or the layers where it is allowed
 external = ["raw/stripe_charges"] # assets defined outside the project
@@ -10,6 +12,10 @@ core-dir = "src/core"
 source-root = "src"               # what Python imports are relative to
 max-file-size = "1 MB"            # larger modules are reported (POL000), not read: bytes
                                   # as a number, or a string in bytes, KB or MB (1 KB = 1024)
+
+storage-module = "core.storage"   # the one module that may touch storage directly (POL014)
+data-dir = "data"                 # the data folder: open() of a literal path in it (POL014)
+max-upstreams = 7                 # the most upstream assets one asset may have (POL016)
 
 layer-source = "folder"            # where an asset's layer comes from: "folder" (under
                                   # assets-dir), "module" (assets/silver.py), "key-prefix"
@@ -36,11 +42,12 @@ from polster_lint.adapters.project import UnreadableFile, read_module
 from polster_lint.domain.config import LAYER_SOURCES, MAX_FILE_SIZE_RANGE, LintConfig, size_text
 from polster_lint.domain.medallion import LAYERS
 from polster_lint.domain.model import Key
-from polster_lint.domain.rules import RULES
+from polster_lint.domain.rules import DEFAULT_CODES, RULES
 from polster_lint.errors import ConfigError
 
 _OPTIONS = {
     "select",
+    "extend-select",
     "ignore",
     "allow-same-layer",
     "external",
@@ -52,6 +59,9 @@ _OPTIONS = {
     "layer-names",
     "layer-source",
     "max-file-size",
+    "storage-module",
+    "data-dir",
+    "max-upstreams",
 }
 
 _MAX_PYPROJECT_SIZE = 4 * 1024 * 1024
@@ -94,20 +104,24 @@ def config_from_table(table: dict[str, object]) -> LintConfig:
             f"unknown option {unknown[0]!r} in [tool.polster.lint]; "
             f"known options: {', '.join(sorted(_OPTIONS))}"
         )
-    selected = _codes(table, "select", default=set(RULES))
+    selected = _codes(table, "select", default=set(DEFAULT_CODES))
+    extended = _codes(table, "extend-select", default=set())
     ignored = _codes(table, "ignore", default=set())
     defaults = LintConfig()
     return LintConfig(
-        codes=frozenset(selected - ignored),
+        codes=frozenset((selected | extended) - ignored),
         same_layer_allowed=_same_layer(table.get("allow-same-layer", False)),
         external=frozenset(_external(table.get("external", []))),
         assets_dir=_path_option(table, "assets-dir", defaults.assets_dir),
         core_dir=_path_option(table, "core-dir", defaults.core_dir),
         source_root=_path_option(table, "source-root", defaults.source_root),
-        definitions_module=_module_option(table, defaults.definitions_module),
+        definitions_module=_module_option(table, "definitions-module", defaults.definitions_module),
         layer_folders=_layer_names(table),
         layer_source=_layer_source(table),
         max_file_size=_size_option(table, "max-file-size", defaults.max_file_size),
+        storage_module=_module_option(table, "storage-module", defaults.storage_module),
+        data_dir=_path_option(table, "data-dir", defaults.data_dir),
+        max_upstreams=_count_option(table, "max-upstreams", defaults.max_upstreams),
     )
 
 
@@ -192,10 +206,17 @@ def _size_option(table: dict[str, object], option: str, default: int) -> int:
     return size
 
 
-def _module_option(table: dict[str, object], default: str) -> str:
-    value = table.get("definitions-module", default)
+def _module_option(table: dict[str, object], option: str, default: str) -> str:
+    value = table.get(option, default)
     if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
-        raise ConfigError("definitions-module must be a dotted module name")
+        raise ConfigError(f"{option} must be a dotted module name")
+    return value
+
+
+def _count_option(table: dict[str, object], option: str, default: int) -> int:
+    value = table.get(option, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{option} must be a whole number of at least 1")
     return value
 
 

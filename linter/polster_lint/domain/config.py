@@ -10,11 +10,16 @@ takes time and memory in proportion to the tokens, not the bytes: libcst needs a
 of memory and 30 microseconds per token, so 5 MB of ``x = 1`` lines cost it over 8 GB.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from polster_lint.domain.medallion import ASSETS_DIR, CORE_DIR, LAYERS, asset_files
 from polster_lint.domain.model import Key
-from polster_lint.domain.rules import RULES
+from polster_lint.domain.rules import DEFAULT_CODES
+
+DEFAULT_MAX_UPSTREAMS = 7
+"""The most upstreams one asset may have (POL016): dbt-project-evaluator's default for
+its "too many joins" check, the same question asked of a dbt model. Past that, an asset
+usually does several jobs at once (join, clean, aggregate) that read better as two."""
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 """1 MB: a hundred times the largest asset module a generated project starts with."""
@@ -37,7 +42,8 @@ as much again to place a finding in them; ordinary code of that size takes about
 
 @dataclass(frozen=True)
 class LintConfig:
-    codes: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
+    codes: frozenset[str] = DEFAULT_CODES
+    """The rules to check: those on by default unless ``select``/``extend-select`` say."""
     same_layer_allowed: frozenset[str] = frozenset()
     external: frozenset[Key] = frozenset()
     assets_dir: str = ASSETS_DIR
@@ -53,6 +59,14 @@ class LintConfig:
     key's first part) or ``group`` (its group, as Dagster has it once loaded)."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """The largest module, in bytes, the linter reads."""
+    storage_module: str = "core.storage"
+    """The module (or package) through which the project reads and writes tables: the one
+    place where pandas, ``deltalake`` or ADLS may be called directly (POL014)."""
+    data_dir: str = "data"
+    """The project's data folder, relative: ``open()`` of a literal path in it is a
+    hidden read or write (POL014)."""
+    max_upstreams: int = DEFAULT_MAX_UPSTREAMS
+    """The most upstream assets one asset may have (POL016)."""
 
     @property
     def max_tokens(self) -> int:

@@ -105,6 +105,17 @@ class AssetGraph:
     refused: list[Remark] = field(default_factory=list)
     unloaded: list[SourceFile] = field(default_factory=list)
     """Asset modules with assets that the definitions never load (not in the graph)."""
+    checked: set[Key] = field(default_factory=set)
+    """The keys that asset checks defined in the project's modules target (whether the
+    definitions load those checks is not modelled: a check anywhere counts)."""
+    checks_known: bool = True
+    """False when some check's target cannot be resolved statically (said in ``blind``):
+    any asset may then be the one it checks."""
+
+    def is_checked(self, key: Key) -> bool:
+        """Whether an asset check targets ``key``: a check target written without the
+        key prefix the definitions load the asset with counts too."""
+        return any(key[len(key) - len(target) :] == target for target in self.checked)
 
     @property
     def complete(self) -> bool:
@@ -519,6 +530,24 @@ class _Builder:
                 self.graph.edges.append(Edge(upstream=key, downstream=asset, reference=reference))
         for module in sorted(self.loaded_modules):
             self._module_remarks(module)
+        self._check_targets()
+
+    def _check_targets(self) -> None:
+        """Resolve every asset check's target, in every module read; say once where one
+        cannot be resolved."""
+        for module, facts in self.project.facts.items():
+            for reference in facts.checks:
+                keys = resolve_reference(reference, self.project)
+                if keys is None:
+                    self.graph.checks_known = False
+                    self._blind(
+                        self.project.files[module],
+                        reference.anchor,
+                        f"the asset checked by {reference.text!r} cannot be resolved statically",
+                        None,
+                    )
+                else:
+                    self.graph.checked.update(keys)
 
     def _replacements(self, objects: list[_ObjectId], batch: _Batch) -> dict[Key, Key]:
         """Dagster's key replacements for one loader call: the load-time ``key_prefix`` on
@@ -951,3 +980,24 @@ def referenced_modules(facts: ModuleFacts) -> set[str]:
 
 def _shown(key: Key | None) -> str:
     return key_string(key) if key else "this asset"
+
+
+def consumers(
+    graph: AssetGraph, modules: list[tuple[SourceFile, ModuleFacts]]
+) -> dict[Key, set[Key]] | None:
+    """Who reads each asset: its downstream assets, and the owners of the core modules
+    that ``read_table`` it. None when that cannot be known whole (an asset or dependency
+    the linter cannot see, a read of a table it cannot resolve): then any asset may have
+    a reader the linter does not know of."""
+    if not graph.complete or graph.unresolved:
+        return None
+    found: dict[Key, set[Key]] = {}
+    for edge in graph.edges:
+        found.setdefault(edge.upstream, set()).add(edge.downstream.key)
+    for file, facts in modules:
+        for read in facts.reads:
+            if read.key is None:
+                return None
+            if file.owner is not None:
+                found.setdefault(read.key, set()).add(file.owner)
+    return found

@@ -61,6 +61,29 @@ class Reference:
     anchor: int
     key: Key | None = None
     symbol: tuple[str, str] | None = None
+    partition_mapping: bool = False
+    """Given with an explicit ``partition_mapping=`` (``AssetIn``, ``AssetDep``): how the
+    partitions of the two assets correspond is then the author's decision."""
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """An asset's ``partitions_def=``, as far as the source says what it is.
+
+    ``kind`` is ``time`` (a ``TimeWindowPartitionsDefinition`` or one of its daily, hourly,
+    weekly, monthly forms), ``static`` (``StaticPartitionsDefinition`` of literal keys),
+    ``named`` (a module-level name the linter does not follow, such as an imported
+    constant) or ``unknown`` (anything else: multi, dynamic, computed). ``text`` is a
+    canonical form: two definitions with the same non-empty text are the same one; it is
+    empty when the definition cannot be written out statically.
+    """
+
+    kind: str
+    text: str = ""
+    start: str | None = None
+    """For ``time``: the literal start date, when given as one."""
+    keys: tuple[str, ...] = ()
+    """For ``static``: the partition keys."""
 
 
 @dataclass
@@ -129,6 +152,13 @@ class AssetDecl:
     from that module by the graph."""
     inputs_known: bool = True
     """False when ``ins=`` could not be read: the parameters' keys are then unknown."""
+    described: bool = True
+    """False only when the declaration was read whole and has neither ``description=``
+    nor a docstring that Dagster would use as its description."""
+    has_check_specs: bool = True
+    """False only when the declaration was read whole and has no ``check_specs=``."""
+    partitions: Partitions | None = None
+    """Its ``partitions_def``; None when it has none."""
 
 
 @dataclass
@@ -156,6 +186,21 @@ class TableRead:
     """A ``read_table(layer, name)`` call in a core module: a data dependency in disguise."""
 
     key: Key | None
+    text: str
+    anchor: int
+
+
+@dataclass
+class StorageUse:
+    """A read or write of storage that bypasses the storage module, found in a module.
+
+    ``kind`` is ``call`` (a pandas reader, a DataFrame writer, a call into a storage
+    library), ``uri`` (an ``abfs://``-style URI literal) or ``open`` (``open()`` of a
+    literal path; whether the path is in the data folder is the rule's decision, since
+    the folder is a setting). ``text`` is what to name: the call, the URI or the path.
+    """
+
+    kind: str
     text: str
     anchor: int
 
@@ -189,6 +234,13 @@ class ModuleFacts:
     calls: list["Call"] = field(default_factory=list)
     """Module-level calls of functions from other modules whose result the module keeps:
     a factory there may make assets here."""
+    storage: list[StorageUse] = field(default_factory=list)
+    """Storage reads and writes written out in the module instead of through the storage
+    module (see :class:`StorageUse`)."""
+    checks: list[Reference] = field(default_factory=list)
+    """The target asset of every asset check the module defines (``@asset_check``,
+    ``@multi_asset_check`` specs, ``build_*_checks``); a target the linter cannot read
+    has neither ``key`` nor ``symbol``."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ the module's top-level statements. It understands every way current Dagster lets
 asset name its upstreams (``deps``, ``ins``, plain parameters, ``AssetSpec``/``AssetOut``
 of multi-assets, graph assets) and leaves names it cannot see through as references for
 ``graph`` to resolve across modules.
+
+One more walk, over the whole tree (function bodies included), finds what is not a
+declaration: asset checks and their targets, and storage reads and writes that bypass
+the storage module (``_UsesFinder``).
 """
 
 import ast
@@ -28,13 +32,25 @@ from polster_lint.domain.model import (
     ModuleFacts,
     Note,
     Parameter,
+    Partitions,
     Position,
     Reference,
+    StorageUse,
     Symbol,
 )
 from polster_lint.parsing.imports import import_base, package_of
 from polster_lint.parsing.noqa import noqa_codes
-from polster_lint.parsing.reads import TOO_DEEP, estimated_tokens, python_tree, syntax_error
+from polster_lint.parsing.reads import (
+    OPEN_FUNCTIONS,
+    PATH_CALLS,
+    TOO_DEEP,
+    WRITER_PATH_KEYWORDS,
+    estimated_tokens,
+    is_storage_uri,
+    python_tree,
+    storage_call,
+    syntax_error,
+)
 
 
 def extract(source: bytes, module: str, is_package: bool = False) -> ModuleFacts:
@@ -273,6 +289,26 @@ given, the calling module) and their positional parameters."""
 
 _FUNCTIONS_RETURNING_DEFINITIONS = {name for name in _LOADERS if name.startswith("load_def")}
 
+_TIME_WINDOW_DEFINITIONS = {
+    "TimeWindowPartitionsDefinition": ("start", "fmt", "end"),
+    "DailyPartitionsDefinition": ("start_date", "end_date"),
+    "HourlyPartitionsDefinition": ("start_date", "end_date"),
+    "WeeklyPartitionsDefinition": ("start_date", "end_date"),
+    "MonthlyPartitionsDefinition": ("start_date", "end_date"),
+}
+"""Dagster's time-window partitions definitions and their first positional parameters
+(the start comes first)."""
+
+_CHECK_BUILDERS = frozenset(
+    {
+        "build_column_schema_change_checks",
+        "build_last_update_freshness_checks",
+        "build_metadata_bounds_checks",
+        "build_time_partition_freshness_checks",
+    }
+)
+"""Dagster's check factories: each makes checks on the assets of its ``assets=``."""
+
 _MAX_FACTORY_DEPTH = 8
 _MAX_MADE = 20_000
 _MAX_STEPS = 10_000
@@ -322,6 +358,7 @@ class _ModuleExtractor:
     def run(self, tree: cst.Module) -> None:
         self.tree = tree
         self._statements(tree.body)
+        tree.visit(_UsesFinder(self))
         for name, objects in self.objects.items():
             held = set(objects)
             keys = tuple(
@@ -775,8 +812,19 @@ class _ModuleExtractor:
             declared = self._multi_asset(function, kind, options, obj)
         else:
             declared = [self._single_asset(function, kind, options, decorator, obj)]
+        # Dagster takes the function's docstring when there is no description.
+        docstring = function.get_docstring() is not None
+        checks = "check_specs" in options and not _is_empty(self._deref(options["check_specs"]))
+        partitions = self._partitions(options.get("partitions_def"))
+        for decl in declared:
+            decl.described = decl.described or docstring
+            decl.has_check_specs = checks
+            decl.partitions = decl.partitions or partitions
         if defaults is not None:
             for decl in declared:
+                # options the linter cannot read may describe, check or partition it
+                decl.described = decl.has_check_specs = True
+                decl.partitions = decl.partitions or Partitions("unknown")
                 if isinstance(defaults, tuple):
                     decl.defaults = defaults
                 else:  # **expression the linter cannot read: it may hold the key
@@ -848,6 +896,7 @@ class _ModuleExtractor:
             parameters=[] if kind == "observable_source_asset" else parameters,
             problems=problems,
             inputs_known=known,
+            described=_given(options, "description"),
         )
 
     def _multi_asset(
@@ -910,8 +959,10 @@ class _ModuleExtractor:
         out_name = self._literal_string(entry.key)
         value = self._deref(entry.value)
         out: dict[str, cst.BaseExpression] = {}
+        described = True  # an output the linter cannot read is not claimed undescribed
         if isinstance(value, cst.Call) and self._qualify(value.func) == "dagster.AssetOut":
             out, _ = self._options(value.args, positional=("key_prefix", "key"))
+            described = _given(out, "description")
         if "key" in out and not _is_none(out["key"]):
             key = self._literal_key(out["key"])
         elif out_name is not None:
@@ -936,6 +987,7 @@ class _ModuleExtractor:
             group_anchor=self._anchor(out["group_name"]) if own_group else None,
             deps=deps,
             obj=obj,
+            described=described,
         )
 
     def _internal_deps(
@@ -1002,6 +1054,8 @@ class _ModuleExtractor:
             deps=deps,
             obj=obj,
             kind="spec",
+            described=_given(options, "description"),
+            partitions=self._partitions(options.get("partitions_def")),
         )
 
     def _source_asset(self, call: cst.Call, obj: int) -> AssetDecl:
@@ -1092,6 +1146,125 @@ class _ModuleExtractor:
                 )
             )
         return declared
+
+    def _partitions(self, expression: cst.BaseExpression | None) -> Partitions | None:
+        """What ``partitions_def=`` is, as far as the source says (see ``Partitions``)."""
+        if expression is None or _is_none(expression):
+            return None
+        value = self._deref(expression)
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            return Partitions("named", self._qualify(value) or "")
+        if not isinstance(value, cst.Call):
+            return Partitions("unknown")
+        called = self._qualify(value.func) or ""
+        module, _, name = called.rpartition(".")
+        if module != "dagster":
+            return Partitions("unknown")
+        if name in _TIME_WINDOW_DEFINITIONS:
+            positional = _TIME_WINDOW_DEFINITIONS[name]
+            options = _keywords(value.args, positional)
+            literals = {option: self._literal_value(given) for option, given in options.items()}
+            written = all(text is not None for text in literals.values()) and not any(
+                argument.star for argument in value.args
+            )
+            arguments = ", ".join(f"{option}={literals[option]}" for option in sorted(literals))
+            return Partitions(
+                "time",
+                f"{called}({arguments})" if written else "",
+                start=self._literal_string(options.get(positional[0])),
+            )
+        if name == "StaticPartitionsDefinition" and len(value.args) == 1:
+            keys = self._literal_strings(value.args[0].value)
+            if keys is not None:
+                return Partitions("static", f"{called}({sorted(keys)!r})", keys=keys)
+        return Partitions("unknown")
+
+    def _literal_value(self, expression: cst.BaseExpression) -> str | None:
+        """A literal argument as canonical text: a string's value (repr), a number."""
+        text = self._literal_string(expression)
+        if text is not None:
+            return repr(text)
+        value = self._deref(expression)
+        if isinstance(value, (cst.Integer, cst.Float)) or _is_none(value):
+            return self._code(value)
+        return None
+
+    def _check_targets(self, decorator: cst.BaseExpression) -> list[Reference] | None:
+        """The assets a ``@asset_check``/``@multi_asset_check`` decorator checks; None for
+        any other decorator."""
+        call = decorator if isinstance(decorator, cst.Call) else None
+        called = self._qualify(call.func if call is not None else decorator)
+        if called == "dagster.asset_check":
+            options = _keywords(call.args, ("asset",)) if call is not None else {}
+            target = options.get("asset")
+            return [
+                self._reference(target) if target is not None else self._unresolvable(decorator)
+            ]
+        if called == "dagster.multi_asset_check":
+            options = _keywords(call.args) if call is not None else {}
+            specs = self._deref(options["specs"]) if "specs" in options else None
+            if not isinstance(specs, (cst.List, cst.Tuple)):
+                return [self._unresolvable(decorator)]
+            targets = []
+            for element in specs.elements:
+                spec = self._deref(element.value)
+                target = None
+                if self._is_call_to(spec, "AssetCheckSpec"):
+                    target = _keywords(spec.args, ("name", "asset")).get("asset")
+                if isinstance(element, cst.StarredElement) or target is None:
+                    targets.append(self._unresolvable(element.value))
+                else:
+                    targets.append(self._reference(target))
+            return targets
+        return None
+
+    def _built_check_targets(self, call: cst.Call) -> list[Reference] | None:
+        """The assets a ``build_*_checks(assets=[...])`` call checks; None for any other call."""
+        called = self._qualify(call.func) or ""
+        module, _, name = called.rpartition(".")
+        if module != "dagster" or name not in _CHECK_BUILDERS:
+            return None
+        given = _keywords(call.args).get("assets")
+        assets = self._deref(given) if given is not None else None
+        if not isinstance(assets, (cst.List, cst.Tuple)):
+            return [self._unresolvable(call)]
+        return [
+            self._unresolvable(element)
+            if isinstance(element, cst.StarredElement)
+            else self._reference(element.value)
+            for element in assets.elements
+        ]
+
+    def _storage_use(self, call: cst.Call, local: dict[str, str]) -> StorageUse | None:
+        """``call`` as a storage read or write that bypasses the storage module, if it is
+        one; ``local`` holds the imports made inside functions."""
+        called = _qualified_with(call.func, local) or self._qualify(call.func)
+        if called in OPEN_FUNCTIONS:
+            path = self._literal_path(call.args[0].value) if call.args else None
+            return StorageUse("open", path, self._anchor(call)) if path is not None else None
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        given_path = any(
+            (argument.keyword is None and not argument.star)
+            or (argument.keyword is not None and argument.keyword.value in WRITER_PATH_KEYWORDS)
+            for argument in call.args
+        )
+        what = storage_call(called, method, given_path)
+        return StorageUse("call", what, self._anchor(call)) if what is not None else None
+
+    def _literal_path(self, expression: cst.BaseExpression) -> str | None:
+        """The literal start of a path: a string (or a constant holding one), an
+        f-string's leading text, the first argument of ``Path(...)`` or
+        ``os.path.join(...)``, the left of ``/``."""
+        value = self._deref(expression)
+        if isinstance(value, cst.FormattedString):
+            first = value.parts[0] if value.parts else None
+            return first.value if isinstance(first, cst.FormattedStringText) else None
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Divide):
+            return self._literal_path(value.left)
+        if isinstance(value, cst.Call) and value.args:
+            name = _name_of(value.func).rpartition(".")[2]
+            return self._literal_path(value.args[0].value) if name in PATH_CALLS else None
+        return self._literal_string(value)
 
     def _key_mapping(self, expression: cst.BaseExpression | None) -> dict[str, Key] | None:
         if expression is None or _is_none(expression):
@@ -1224,12 +1397,16 @@ class _ModuleExtractor:
         options, _ = self._options(value.args, positional=("key", "metadata", "key_prefix"))
         anchor = self._anchor(value)
         text = self._code(value)
+        mapped = _given(options, "partition_mapping")
         if "key" in options and not _is_none(options["key"]):
-            return Reference(text=text, anchor=anchor, key=self._literal_key(options["key"]))
+            key = self._literal_key(options["key"])
+            return Reference(text=text, anchor=anchor, key=key, partition_mapping=mapped)
         prefix = self._literal_prefix(options.get("key_prefix"))
         if prefix is None:
-            return Reference(text=text, anchor=anchor)
-        return Reference(text=text, anchor=anchor, key=(*prefix, input_name))
+            return Reference(text=text, anchor=anchor, partition_mapping=mapped)
+        return Reference(
+            text=text, anchor=anchor, key=(*prefix, input_name), partition_mapping=mapped
+        )
 
     def _deps(self, expression: cst.BaseExpression) -> list[Reference]:
         value = self._deref(expression)
@@ -1272,6 +1449,7 @@ class _ModuleExtractor:
                 return self._unresolvable(expression)
             inner = self._reference(options["asset"])
             inner.text, inner.anchor = text, self._anchor(expression)
+            inner.partition_mapping = _given(options, "partition_mapping")
             return inner
         if self._is_call_to(expression, "AssetSpec") or self._is_call_to(expression, "SourceAsset"):
             options, _ = self._options(expression.args, positional=("key",))
@@ -1844,6 +2022,85 @@ class _AssetFinder(cst.CSTVisitor):
         return not self.found
 
 
+class _UsesFinder(cst.CSTVisitor):
+    """Walks the whole module, function bodies included, for asset checks and their
+    targets and for storage reads and writes that bypass the storage module."""
+
+    def __init__(self, extractor: _ModuleExtractor) -> None:
+        self.extractor = extractor
+        self.facts = extractor.facts
+        self.local: dict[str, str] = {}
+        """Imports made inside functions (``import deltalake`` in a body)."""
+        self.depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_Import(self, node: cst.Import) -> None:
+        if self.depth:
+            for alias in node.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None:
+                    self.local[_name_of(alias.asname.name)] = dotted
+                else:
+                    self.local[dotted.split(".")[0]] = dotted.split(".")[0]
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        base = self.extractor._import_base(node)
+        if self.depth and base is not None and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                name = _dotted(alias.name)
+                local = _name_of(alias.asname.name) if alias.asname else name
+                self.local[local] = f"{base}.{name}" if base else name
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        targets = self.extractor._check_targets(node.decorator)
+        if targets is not None:
+            self.facts.checks.extend(targets)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        targets = self.extractor._built_check_targets(node)
+        if targets is not None:
+            self.facts.checks.extend(targets)
+        use = self.extractor._storage_use(node, self.local)
+        if use is not None:
+            self.facts.storage.append(use)
+
+    def visit_Expr(self, node: cst.Expr) -> bool:
+        # a string statement is a docstring or a comment: its text is not data
+        return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if "://" in node.value:
+            self._uri(node, _evaluated(lambda: node.evaluated_value))
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
+        left = node.left
+        if isinstance(left, cst.SimpleString) and "://" in left.value:
+            self._uri(node, _evaluated(lambda: _concatenated(node)))
+        return False
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        first = node.parts[0] if node.parts else None
+        if isinstance(first, cst.FormattedStringText):
+            self._uri(node, first.value)
+
+    def _uri(self, node: cst.BaseExpression, text: object) -> None:
+        if isinstance(text, str) and is_storage_uri(text):
+            self.facts.storage.append(StorageUse("uri", text, self.extractor._anchor(node)))
+
+
+def _evaluated(value: Callable[[], object]) -> object:
+    """A string literal's value; None when Python would refuse it (an invalid escape)."""
+    try:
+        return value()
+    except (SyntaxError, ValueError):
+        return None
+
+
 def _mentions_loading(expression: cst.BaseExpression, extractor: _ModuleExtractor) -> bool:
     finder = _LoadFinder(extractor)
     expression.visit(finder)
@@ -1965,3 +2222,25 @@ def _name_of(node: cst.BaseExpression) -> str:
 
 def _is_none(expression: cst.BaseExpression) -> bool:
     return isinstance(expression, cst.Name) and expression.value == "None"
+
+
+def _is_empty(expression: cst.BaseExpression) -> bool:
+    """``None``, ``[]``, ``()``: a collection option that gives nothing."""
+    return _is_none(expression) or (
+        isinstance(expression, (cst.List, cst.Tuple)) and not expression.elements
+    )
+
+
+def _given(options: dict[str, cst.BaseExpression], name: str) -> bool:
+    """Whether the option is given a value other than None."""
+    return name in options and not _is_none(options[name])
+
+
+def _qualified_with(expression: cst.BaseExpression, local: dict[str, str]) -> str | None:
+    """The dotted name through imports made inside functions; None when its first name
+    is not one of them."""
+    dotted = _dotted(expression)
+    head, _, rest = dotted.partition(".")
+    if not dotted or head not in local:
+        return None
+    return f"{local[head]}.{rest}" if rest else local[head]

@@ -1,22 +1,81 @@
 """Find the hidden reads of a core module: its ``read_table("<layer>", "<name>")`` calls.
 
-Core modules hold plain Python logic; the only fact the linter needs from them is which
-tables they read through the storage API, however ``read_table`` was imported or
-aliased. CPython's own ``ast`` parser answers that about ten times faster than libcst
-and reports positions directly, so core modules never go through libcst: on a large
+Core modules hold plain Python logic; the linter needs two facts from them: which tables
+they read through the storage API, however ``read_table`` was imported or aliased, and
+where they read or write storage *without* it (a pandas reader, ``open()`` of a data
+file, a Delta or ADLS library, an ``abfs://`` URI: see :func:`storage_call`). CPython's
+own ``ast`` parser answers that about ten times faster than libcst and reports positions
+directly, so core modules never go through libcst: on a large
 project this halves the parsing a cold run must do. Asset modules, where declarations
 take many forms, are read with libcst (``extract``).
 """
 
 import ast
+import re
 import warnings
 
-from polster_lint.domain.model import ModuleFacts, Position, Symbol, TableRead
+from polster_lint.domain.model import ModuleFacts, Position, StorageUse, Symbol, TableRead
 from polster_lint.parsing.imports import import_base, package_of
 from polster_lint.parsing.noqa import noqa_codes
 
 READ_TABLE = "core.storage.read_table"
 """The storage call whose table arguments are hidden data dependencies."""
+
+STORAGE_LIBRARIES = ("deltalake", "adlfs", "pyarrow.parquet", "pyarrow.dataset")
+"""Libraries that reach tables directly: a call into one (a function, or a class such as
+``DeltaTable``) reads or writes where the asset graph cannot see it."""
+
+PANDAS_READERS = "pandas.read_"
+"""pandas' file readers: ``read_csv``, ``read_parquet``, ``read_json``... (any prefix match)."""
+
+FILE_WRITERS = frozenset(
+    {"to_parquet", "to_csv", "to_json", "to_excel", "to_feather", "to_orc", "to_pickle", "to_hdf"}
+)
+"""DataFrame methods that write a file when given a path; without one, ``to_csv()`` and
+``to_json()`` return text, which stores nothing. The receiver's type is not known
+statically, so any ``x.to_csv(path)`` counts."""
+
+WRITER_PATH_KEYWORDS = frozenset({"path", "path_or_buf", "excel_writer"})
+
+URI_SCHEMES = ("abfs://", "abfss://", "az://")
+"""Azure storage URIs: a table addressed by one bypasses the storage module's settings."""
+
+OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open"})
+
+PATH_CALLS = frozenset({"Path", "PurePath", "PosixPath", "join"})
+"""Calls whose first argument starts the path they make: ``Path("data/x")``,
+``os.path.join("data", name)``."""
+
+_MAY_TOUCH_STORAGE = re.compile(rb"read_|\.to_|open|://|deltalake|adlfs|pyarrow")
+"""A cheap screen: a module without any of these has no storage use to look for."""
+
+
+def storage_call(qualified: str | None, method: str | None, given_path: bool) -> str | None:
+    """What to call a call that reads or writes storage itself, or None when it does not.
+
+    ``qualified`` is the dotted name called, through the module's imports (so
+    ``pd.read_csv``, ``from pandas import read_csv`` and ``pandas.read_csv`` all read
+    ``pandas.read_csv``); ``method`` the attribute called on an object (``df.to_csv``);
+    ``given_path`` whether the call has a first positional argument or a path keyword.
+    Building an exception of a storage library (``TableNotFoundError(...)``) is not
+    storage access.
+    """
+    if qualified is not None:
+        if qualified.startswith(PANDAS_READERS):
+            return f"{qualified}()"
+        in_library = any(
+            qualified == library or qualified.startswith(library + ".")
+            for library in STORAGE_LIBRARIES
+        )
+        if in_library and not qualified.endswith(("Error", "Exception")):
+            return f"{qualified}()"
+    if method in FILE_WRITERS and given_path:
+        return f".{method}()"
+    return None
+
+
+def is_storage_uri(text: str) -> bool:
+    return text.lower().startswith(URI_SCHEMES)
 
 
 def extract_reads(source: bytes, module: str, is_package: bool = False) -> ModuleFacts:
@@ -80,15 +139,27 @@ def _extract_reads(
         return facts, []
     package = package_of(module, is_package)
     _top_level_symbols(tree, facts, package)
-    if b"read_table" not in source:
+    reads_tables = b"read_table" in source
+    scan_storage = _MAY_TOUCH_STORAGE.search(source) is not None
+    if not reads_tables and not scan_storage:
         return facts, []
     imports: list[ast.Import | ast.ImportFrom] = []
     calls: list[ast.Call] = []
-    for node in ast.walk(tree):  # one walk: imports (anywhere) and every call
+    strings: list[ast.Constant | ast.JoinedStr] = []
+    not_data: set[int] = set()  # docstrings, and the parts of f-strings (seen whole)
+    for node in ast.walk(tree):  # one walk, parents first: imports, calls, strings
         if isinstance(node, ast.Call):
             calls.append(node)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(node)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            not_data.add(id(node.value))
+        elif isinstance(node, ast.JoinedStr):
+            strings.append(node)
+            not_data.update(id(part) for part in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in not_data:
+                strings.append(node)
     aliases = _aliases(imports, package)
     reads = sorted(
         (call for call in calls if _qualify(call.func, aliases, module) == READ_TABLE),
@@ -104,7 +175,61 @@ def _extract_reads(
             code = ast.get_source_segment(source.decode("utf-8", "replace"), call) or ""
             facts.reads.append(TableRead(key=None, text=" ".join(code.split()), anchor=anchor))
         positions.append(_position(lines, call.lineno, call.col_offset))
+    if scan_storage:
+        uses = _storage_uses(calls, strings, aliases, module)
+        for kind, text, node in sorted(uses, key=lambda use: (use[2].lineno, use[2].col_offset)):
+            facts.storage.append(StorageUse(kind, text, len(positions)))
+            positions.append(_position(lines, node.lineno, node.col_offset))
     return facts, positions
+
+
+def _storage_uses(
+    calls: list[ast.Call],
+    strings: list[ast.Constant | ast.JoinedStr],
+    aliases: dict[str, str],
+    module: str,
+) -> list[tuple[str, str, ast.expr]]:
+    """The module's storage uses, as (kind, text, node): see ``StorageUse``."""
+    found: list[tuple[str, str, ast.expr]] = []
+    for call in calls:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id == "open" and "open" not in aliases:
+            qualified: str | None = "builtins.open"
+        else:
+            qualified = _qualify(func, aliases, module)
+        if qualified in OPEN_FUNCTIONS:
+            path = _literal_path(call.args[0]) if call.args else None
+            if path is not None:
+                found.append(("open", path, call))
+            continue
+        method = func.attr if isinstance(func, ast.Attribute) else None
+        given_path = bool(call.args) or any(
+            keyword.arg in WRITER_PATH_KEYWORDS for keyword in call.keywords
+        )
+        what = storage_call(qualified, method, given_path)
+        if what is not None:
+            found.append(("call", what, call))
+    for node in strings:
+        text = _literal_path(node)
+        if text is not None and is_storage_uri(text):
+            found.append(("uri", text, node))
+    return found
+
+
+def _literal_path(node: ast.expr) -> str | None:
+    """The literal start of a path: a string, an f-string's leading text, the first
+    argument of ``Path(...)`` or ``os.path.join(...)``, the left of ``/``."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.JoinedStr):
+        return _literal_path(node.values[0]) if node.values else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _literal_path(node.left)
+    if isinstance(node, ast.Call) and node.args:
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        return _literal_path(node.args[0]) if name in PATH_CALLS else None
+    return None
 
 
 def _top_level_symbols(tree: ast.Module, facts: ModuleFacts, package: str) -> None:

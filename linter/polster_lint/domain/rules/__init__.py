@@ -20,6 +20,13 @@ from polster_lint.domain.rules.pol010_unresolvable import Unresolvable
 from polster_lint.domain.rules.pol011_runtime_mismatch import RuntimeMismatch
 from polster_lint.domain.rules.pol012_duplicate_asset_key import DuplicateAssetKey
 from polster_lint.domain.rules.pol013_dagster_refuses import DagsterRefuses
+from polster_lint.domain.rules.pol014_hard_coded_storage import HardCodedStorage
+from polster_lint.domain.rules.pol015_unchecked_silver import UncheckedSilver
+from polster_lint.domain.rules.pol016_too_many_upstreams import TooManyUpstreams
+from polster_lint.domain.rules.pol017_rejoined_upstream import RejoinedUpstream
+from polster_lint.domain.rules.pol018_undescribed_gold import UndescribedGold
+from polster_lint.domain.rules.pol019_unconsumed_bronze import UnconsumedBronze
+from polster_lint.domain.rules.pol020_partition_mismatch import PartitionMismatch
 from polster_lint.domain.rules.pol100_unused_noqa import UnusedNoqa
 
 RULES: dict[str, Rule] = {
@@ -39,10 +46,23 @@ RULES: dict[str, Rule] = {
         RuntimeMismatch(),
         DuplicateAssetKey(),
         DagsterRefuses(),
+        HardCodedStorage(),
+        UncheckedSilver(),
+        TooManyUpstreams(),
+        RejoinedUpstream(),
+        UndescribedGold(),
+        UnconsumedBronze(),
+        PartitionMismatch(),
         UnusedNoqa(),
     )
 }
 """Every rule by code, in code order."""
+
+DEFAULT_CODES = frozenset(
+    code for code, rule in RULES.items() if getattr(rule, "default_enabled", True)
+)
+"""The rules checked unless the settings say otherwise: all but those whose class sets
+``default_enabled = False`` (enabled by ``select`` or ``extend-select``, as in ruff)."""
 
 
 def explain(code: str) -> str:
@@ -56,4 +76,4 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
-__all__ = ["RULES", "CheckContext", "Example", "Rule", "explain", "markdown_table"]
+__all__ = ["DEFAULT_CODES", "RULES", "CheckContext", "Example", "Rule", "explain", "markdown_table"]
