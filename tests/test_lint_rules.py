@@ -394,7 +394,7 @@ def test_multi_asset_specs_and_outs(tmp_path, capsys):
     status, lines, _ = lint(root, capsys=capsys)
     assert lines == [
         f"{ASSETS}/gold/run_gold_multi.py:8:43: POL002 gold/b depends on bronze/orders: gold "
-        "must read silver, not bronze"
+        "must read silver, not bronze; read silver/orders instead"
     ]
     lint_main([str(root), "--no-cache", "--graph", "json"])
     graph = json.loads(capsys.readouterr().out)

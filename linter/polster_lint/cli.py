@@ -25,7 +25,7 @@ from polster_lint.domain.model import Finding
 from polster_lint.domain.rules import RULES, explain, markdown_table
 from polster_lint.engine import asset_lines, fix_project, lint_project
 from polster_lint.errors import ConfigError, ProjectError
-from polster_lint.fixes import unified_diff
+from polster_lint.fixes.diff import unified_diff
 from polster_lint.reporting import add_debug_option, report_errors
 
 

@@ -39,7 +39,7 @@ from polster_lint.domain.layout import is_core_path, source_file, support_file
 from polster_lint.domain.model import Finding, Key, ModuleFacts, Position, SourceFile, key_string
 from polster_lint.domain.rules.pol100_unused_noqa import UnusedNoqa
 from polster_lint.domain.violation import Violation
-from polster_lint.fixes import Edit, apply_edits
+from polster_lint.fixes.edit import Edit
 from polster_lint.parsing.reads import estimated_tokens, extract_reads, read_positions
 
 _SUPPORT_ROUNDS = 3
@@ -148,6 +148,8 @@ def fix_project(
     ``--select``, ``--ignore`` and ``# noqa``; a file the fixes cannot be written into
     (a link, outside the project) is left as it is.
     """
+    from polster_lint.fixes.apply import apply_edits  # libcst's codemods: only when fixing
+
     result = lint_project(root, config, only, use_cache, jobs)
     changes = []
     for relative, edits in sorted(result.edits.items()):

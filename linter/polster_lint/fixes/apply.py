@@ -7,7 +7,6 @@ that every position refers to the same text, and everything outside the rewritte
 is printed back as it was read: comments, quotes, line endings, blank lines.
 """
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from polster_lint.domain.model import Key
-from polster_lint.domain.violation import ADD_DEPENDENCY, DROP_NOQA_CODE, SET_GROUP, Fix
+from polster_lint.domain.violation import ADD_DEPENDENCY, DROP_NOQA_CODE, SET_GROUP
 from polster_lint.fixes.dependency import (
     Dependency,
     Imports,
@@ -24,19 +23,11 @@ from polster_lint.fixes.dependency import (
     imports_of,
     with_dependencies,
 )
+from polster_lint.fixes.edit import Edit
 from polster_lint.fixes.group import with_group
 from polster_lint.fixes.imports import with_import
 from polster_lint.fixes.noqa import without_codes
 from polster_lint.fixes.strings import quote_of
-
-
-@dataclass(frozen=True)
-class Edit:
-    """A fix placed in its file: 1-based ``line`` and ``column``, as findings are."""
-
-    fix: Fix
-    line: int
-    column: int
 
 
 def apply_edits(source: str, edits: Sequence[Edit]) -> str:
@@ -51,17 +42,6 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> str:
     module.visit(places)
     fixer = _Fixer(places, imports_of(module))
     return module.visit(fixer).code
-
-
-def unified_diff(path: str, before: str, after: str) -> str:
-    """The change as ``diff -u`` shows it, between ``a/path`` and ``b/path``."""
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"a/{path}",
-        tofile=f"b/{path}",
-    )
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
 
 
 @dataclass
