@@ -1,0 +1,131 @@
+"""The rules from POL014 on, beyond their VALID/INVALID examples: what is and is not
+caught, the blind spots that must claim nothing, and a generated project kept clean."""
+
+import pytest
+
+from polster_lint.adapters.pyproject import config_from_table
+from polster_lint.domain.model import Partitions
+from polster_lint.domain.rules.pol020_partition_mismatch import mismatch
+from polster_lint.engine import lint_sources
+
+from conftest import POLSTER, POLSTER_LINT, bake, run
+
+ASSETS = "src/orchestration/assets"
+ALL_BUT_DEAD_BRONZE = {"extend-select": ["POL015", "POL017", "POL018"]}
+
+
+def codes(files: dict[str, str], settings: dict | None = None) -> list[tuple[str, int, int]]:
+    config = config_from_table(settings or {})
+    return [(f.code, f.line, f.column) for f in lint_sources(files, config)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("import pandas as pd\n\ndef run():\n    return pd.read_csv('x.csv')\n", [(4, 12)]),
+        ("from pandas import read_parquet\n\ndef run():\n    return read_parquet(p)\n", [(4, 12)]),
+        ("def run(df):\n    df.to_parquet('data/silver/x')\n", [(2, 5)]),
+        ("def run(df):\n    return df.to_csv()\n", []),
+        ("def run():\n    return open('data/bronze/x.csv').read()\n", [(2, 12)]),
+        ("def run(path):\n    return open(path).read()\n", []),
+        ("def run():\n    return open('settings.toml').read()\n", []),
+        ('"""Tables live at abfs://lake/x."""\n', []),
+        ("URI = 'abfss://lake@acct.dfs.core.windows.net/x'\n", [(1, 7)]),
+        ("def run():\n    import deltalake\n    return deltalake.DeltaTable('t')\n", [(3, 12)]),
+        (
+            "from deltalake.exceptions import TableNotFoundError\n\n"
+            "def run():\n    raise TableNotFoundError('t')\n",
+            [],
+        ),
+    ],
+)
+def test_hard_coded_storage_in_a_core_module(body, expected):
+    found = codes({"src/core/silver_orders.py": body})
+    assert [(line, column) for code, line, column in found if code == "POL014"] == expected
+
+
+def test_the_storage_module_is_a_setting():
+    files = {"src/core/io/tables.py": "import deltalake\n\ndeltalake.DeltaTable('t')\n"}
+    assert [code for code, *_ in codes(files)] == ["POL014"]
+    assert codes(files, {"storage-module": "core.io"}) == []
+
+
+SILVER = (
+    "import dagster as dg\n\n\n"
+    '@dg.asset(key=["silver", "orders"], group_name="silver")\n'
+    "def silver_orders() -> None: ...\n"
+)
+
+
+def test_a_check_whose_target_cannot_be_read_is_said_once_and_claims_nothing():
+    checks = (
+        "import dagster as dg\n\n\n"
+        "def make(target):\n"
+        "    @dg.asset_check(asset=target)\n"
+        "    def check() -> dg.AssetCheckResult: ...\n"
+        "    return check\n"
+    )
+    files = {f"{ASSETS}/silver/run_silver_orders.py": SILVER, f"{ASSETS}/silver/checks.py": checks}
+    found = codes(files, {"extend-select": ["POL015"], "ignore": ["POL009"]})
+    assert found == [("POL010", 5, 27)]
+
+
+def test_a_check_by_key_in_another_module_counts():
+    checks = (
+        "import dagster as dg\n\n\n"
+        '@dg.asset_check(asset=dg.AssetKey(["silver", "orders"]))\n'
+        "def check() -> dg.AssetCheckResult: ...\n"
+    )
+    files = {f"{ASSETS}/silver/run_silver_orders.py": SILVER, f"{ASSETS}/silver/checks.py": checks}
+    assert codes(files, {"extend-select": ["POL015"], "ignore": ["POL009"]}) == []
+
+
+DAILY = Partitions("time", "daily-2026", start="2026-01-01")
+LATER = Partitions("time", "daily-2026-02", start="2026-02-01")
+
+
+@pytest.mark.parametrize(
+    ("down", "up", "wrong"),
+    [
+        (None, DAILY, False),  # AllPartitionMapping
+        (DAILY, None, False),
+        (DAILY, DAILY, False),
+        (LATER, DAILY, False),  # starts after the upstream: every window exists upstream
+        (DAILY, LATER, True),
+        (Partitions("static", "a", keys=("a", "b")), Partitions("static", "b", keys=("a",)), True),
+        (Partitions("static", "a", keys=("a",)), Partitions("static", "b", keys=("a", "b")), False),
+        (Partitions("static", "s", keys=("eu", "us")), DAILY, True),
+        (Partitions("named", "x.P"), DAILY, False),  # not readable: not claimed
+        (Partitions("unknown"), Partitions("static", "b", keys=("a",)), False),
+    ],
+)
+def test_partition_mismatch_follows_dagsters_inferred_mapping(down, up, wrong):
+    assert (mismatch(down, up) is not None) == wrong
+
+
+def test_off_by_default_rules_are_enabled_by_extend_select():
+    assert "POL019" not in config_from_table({}).codes
+    assert "POL019" in config_from_table({"extend-select": ["POL019"]}).codes
+    assert "POL019" in config_from_table({"select": ["POL019"]}).codes
+
+
+@pytest.mark.parametrize("partitioning", ["none", "daily"])
+def test_a_generated_project_with_an_asset_per_layer_passes_every_rule(tmp_path, partitioning):
+    project = bake(tmp_path, partitioning=partitioning)
+    for step in (
+        ("--layer", "bronze", "--name", "customers"),
+        ("--layer", "silver", "--name", "customers_clean", "--deps", "customers"),
+        ("--layer", "gold", "--name", "customer_summary", "--deps", "customers_clean"),
+    ):
+        added = run([POLSTER, "add-asset", *step, "--no-input"], cwd=project)
+        assert added.returncode == 0, added.stderr
+    default = run([POLSTER_LINT, "--no-cache"], cwd=project)
+    assert (default.returncode, default.stdout) == (0, "")
+    # With the rules that are off by default too (but the unused-bronze one): the template
+    # and the added gold asset are described and checked; only the silver asset that
+    # add-asset writes has no quality check yet.
+    wider = run([POLSTER_LINT, "--no-cache", "--select", "POL0", "--ignore", "POL019"], cwd=project)
+    flagged = {
+        line.split(":")[0] + " " + line.split()[1] for line in wider.stdout.splitlines()[:-1]
+    }
+    assert flagged == {f"{ASSETS}/silver/run_silver_customers_clean.py POL015"}, wider.stdout
