@@ -279,6 +279,9 @@ SETTINGS = [
     '[tool.polster.lint]\nselect = ["POL005"]\n',
     "",
     "[tool.polster.lint]\nmax-file-size = 1024\n",
+    '[tool.polster.lint]\nstorage-module = "core.io"\n',
+    '[tool.polster.lint]\ndata-dir = "tables"\n',
+    "[tool.polster.lint]\nmax-upstreams = 1\n",
     '[tool.polster.lint]\ncore-dir = "src/elsewhere"\n',
     '[tool.polster.lint]\nsource-root = "src/orchestration"\n',
     '[tool.polster.lint.layer-folders]\nsilver = "gold"\ngold = "silver"\n',
@@ -303,6 +306,30 @@ def test_a_changed_lint_table_is_never_answered_from_the_old_settings(tmp_path):
         assert tuple(check(root)) == found, settings
         seen.add(found)
     assert len(seen) >= 5  # the settings did change the findings
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        'allow-same-layer = ["gold"]',
+        'external = ["silver/orders"]',
+        'select = ["POL005"]',
+        'storage-module = "core.io"',
+        'data-dir = "tables"',
+        "max-upstreams = 1",
+    ],
+)
+def test_a_setting_only_the_rules_read_keeps_the_cached_facts(tmp_path, monkeypatch, settings):
+    """Changing it checks the graph again but parses nothing: the facts do not depend on it."""
+    root = make_project(tmp_path / "repo", PROJECT)
+    age(root)
+    check(root)
+    counter = Counter(monkeypatch)
+    (root / "pyproject.toml").write_text(f"[tool.polster.lint]\n{settings}\n")
+    age(root)
+    found = findings(root)
+    assert counter.parsed == [] and counter.graphs == 1, settings
+    assert found == findings(root, use_cache=False)
 
 
 def _index(root: Path) -> Path:

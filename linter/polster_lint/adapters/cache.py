@@ -82,8 +82,17 @@ _STALE_SECONDS = 60
 """A facts file no index points at is deleted once it is this old (a concurrent run may
 still be about to read it)."""
 
-_CHECK_ONLY_SETTINGS = ("codes", "same_layer_allowed", "external")
-"""Settings that change what the rules report, not what a file's facts are."""
+_CHECK_ONLY_SETTINGS = (
+    "codes",
+    "same_layer_allowed",
+    "external",
+    "storage_module",
+    "data_dir",
+    "max_upstreams",
+)
+"""Settings that change what the rules report, not what a file's facts are: only the
+rules read them (POL014 the storage module and data folder, POL016 the upstream limit),
+so changing one re-checks the cached facts instead of parsing every file again."""
 
 Signature = tuple[int, int]
 """A file's size and modification time in nanoseconds."""
