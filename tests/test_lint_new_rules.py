@@ -9,6 +9,7 @@ from polster_lint.domain.rules.pol020_partition_mismatch import mismatch
 from polster_lint.engine import lint_sources
 
 from conftest import POLSTER, POLSTER_LINT, bake, run
+from test_lint_rules import lint, make_project
 
 ASSETS = "src/orchestration/assets"
 ALL_BUT_DEAD_BRONZE = {"extend-select": ["POL015", "POL017", "POL018"]}
@@ -107,6 +108,41 @@ def test_off_by_default_rules_are_enabled_by_extend_select():
     assert "POL019" not in config_from_table({}).codes
     assert "POL019" in config_from_table({"extend-select": ["POL019"]}).codes
     assert "POL019" in config_from_table({"select": ["POL019"]}).codes
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ((), []),
+        (("--extend-select", "POL019"), ["POL019"]),
+        (("--extend-select", "pol01"), ["POL019"]),  # a prefix, as ruff takes them
+        (("--select", "POL005", "--extend-select", "POL019"), ["POL019"]),
+        (("--extend-select", "POL019", "--ignore", "POL019"), []),
+    ],
+)
+def test_extend_select_on_the_command_line_adds_to_the_selection(
+    tmp_path, capsys, options, expected
+):
+    """A bronze asset nothing reads: only the rule off by default finds it."""
+    unused = (
+        'import dagster as dg\n\n\n@dg.asset(key=["bronze", "unused"], group_name="bronze")\n'
+        "def unused() -> None: ...\n"
+    )
+    root = make_project(tmp_path, {f"{ASSETS}/bronze/run_bronze_unused.py": unused})
+    status, lines, err = lint(root, *options, capsys=capsys)
+    assert sorted(line.split()[1] for line in lines) == expected, lines
+    assert (status, err) == (1 if expected else 0, "")
+
+
+def test_extend_select_refuses_an_unknown_code(tmp_path, capsys):
+    status, lines, err = lint(
+        make_project(tmp_path, {}), "--extend-select", "POL999", capsys=capsys
+    )
+    assert (status, lines) == (2, [])
+    assert err == (
+        "polster-lint: error: --extend-select: unknown rule code 'POL999' "
+        "(see polster-lint --explain)\n"
+    )
 
 
 @pytest.mark.parametrize("partitioning", ["none", "daily"])

@@ -50,6 +50,12 @@ def build_parser(prog: str = "polster-lint") -> argparse.ArgumentParser:
         "--graph", choices=GRAPH_FORMATS, help="print the rebuilt asset graph instead of findings"
     )
     parser.add_argument("--select", help="comma-separated codes or prefixes to check")
+    parser.add_argument(
+        "--extend-select",
+        metavar="CODES",
+        help="comma-separated codes or prefixes to check on top of the selection "
+        "(such as the rules off by default)",
+    )
     parser.add_argument("--ignore", help="comma-separated codes or prefixes to leave out")
     parser.add_argument("--explain", metavar="CODE", help="describe a rule and exit")
     parser.add_argument(
@@ -153,9 +159,13 @@ def _report(findings: list[Finding], format: str) -> int:
 
 
 def _with_command_line_codes(config: LintConfig, args: argparse.Namespace) -> LintConfig:
+    """The settings' rules as the command line changes them, in ruff's order: ``--select``
+    replaces them, ``--extend-select`` adds to that, and ``--ignore`` has the last word."""
     codes = set(config.codes)
     if args.select:
         codes = parse_codes(args.select.split(","), "--select")
+    if args.extend_select:
+        codes |= parse_codes(args.extend_select.split(","), "--extend-select")
     if args.ignore:
         codes -= parse_codes(args.ignore.split(","), "--ignore")
     return replace(config, codes=frozenset(codes))
