@@ -6,9 +6,13 @@ with apt when it is missing. Where that cannot work (not root, no apt), the test
 with one line naming the command to run, rather than with a library's stack trace.
 """
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,11 +20,30 @@ import pytest
 _APT_TIMEOUT_SECONDS = 900
 
 
+@contextlib.contextmanager
+def one_at_a_time(name: str) -> Iterator[None]:
+    """Hold the machine-wide lock ``name`` while installing: the suite runs in several
+    pytest-xdist workers, and two ``apt-get`` (or ``npm install``) at once would fail on
+    dpkg's lock or write one folder twice."""
+    lock = Path(tempfile.gettempdir()) / f"polster-tests-{name}.lock"
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def debian_program(program: str, package: str) -> str:
     """The path of ``program``, installing Debian's ``package`` first when it is missing."""
     found = shutil.which(program)
     if found:
         return found
+    with one_at_a_time("apt"):
+        return shutil.which(program) or _apt_install(program, package)
+
+
+def _apt_install(program: str, package: str) -> str:
     install = f"apt-get install -y {package}"
     if shutil.which("apt-get") is None:
         pytest.fail(

@@ -41,7 +41,7 @@ from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_ac
 from deltalake import DeltaTable
 
 from conftest import PYTHON, REPO_ROOT, bake, clean_env, run
-from system_packages import debian_program
+from system_packages import debian_program, one_at_a_time
 
 AZURITE_VERSION = "3.37"
 """3.37 is the first Azurite that honours List Blobs' ``startFrom``: deltalake lists a
@@ -84,21 +84,27 @@ def install_azurite() -> Path:
             "Storage emulator, which needs Node.js 20+ and npm (e.g. apt-get install nodejs npm)"
         )
     executable = AZURITE_DIR / "node_modules" / ".bin" / "azurite-blob"
-    if not executable.exists():
-        AZURITE_DIR.mkdir(parents=True, exist_ok=True)
-        command = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix"]
-        result = subprocess.run(
-            [*command, str(AZURITE_DIR), f"azurite@{AZURITE_VERSION}"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if result.returncode != 0 or not executable.exists():
-            raise AzuriteUnavailable(
-                f"npm could not install azurite@{AZURITE_VERSION} into {AZURITE_DIR}:\n"
-                + result.stderr[-3000:]
-            )
+    with one_at_a_time("npm"):
+        if not executable.exists():
+            _npm_install_azurite(executable)
     return executable
+
+
+def _npm_install_azurite(executable: Path) -> None:
+    """Install Azurite with npm into ``AZURITE_DIR`` (under the lock of the caller)."""
+    AZURITE_DIR.mkdir(parents=True, exist_ok=True)
+    command = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix"]
+    result = subprocess.run(
+        [*command, str(AZURITE_DIR), f"azurite@{AZURITE_VERSION}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode != 0 or not executable.exists():
+        raise AzuriteUnavailable(
+            f"npm could not install azurite@{AZURITE_VERSION} into {AZURITE_DIR}:\n"
+            + result.stderr[-3000:]
+        )
 
 
 class Azurite:

@@ -35,7 +35,9 @@ from conftest import POLSTER, bake, clean_env
 slug_problem = template_hook("pre_gen_project").slug_problem
 
 SEED = int(os.environ.get("POLSTER_FUZZ_SEED", "20261202"))
-TIME_BUDGET = 60.0  # seconds of rounds, on top of the set-up
+# Seconds of rounds, on top of the set-up: enough for the suite to try every fragment kind
+# in every command; a longer hunt is POLSTER_FUZZ_SECONDS=600 with another seed.
+TIME_BUDGET = float(os.environ.get("POLSTER_FUZZ_SECONDS", "30"))
 MAX_ROUNDS = 400
 SUBPROCESS_EVERY = 12  # every n-th round runs the real `polster` executable
 
@@ -386,6 +388,6 @@ def test_hostile_input_never_breaks_the_promise(baked, tmp_path, monkeypatch, ca
         if changed and argv[0] == "remove-asset":
             removed = {key for key in may_change if key in before and before[key] != "folder"}
             assert changed == removed and not (removed & after.keys()), f"{case}: half-removed"
-    assert rounds >= 50, f"only {rounds} rounds in {TIME_BUDGET} s"
+    assert rounds >= 25, f"only {rounds} rounds in {TIME_BUDGET} s"
     assert statuses.get(0) and statuses.get(2), statuses  # both paths were exercised
     assert "MARK" not in os.listdir(world.work)
