@@ -23,6 +23,11 @@ def test_{{ layer }}_{{ name }}_writes_its_table():
 {%- endfor %}
     table, _ = {{ layer }}_{{ name }}.run([DAY])
     assert len(table) > 0
+{%- if layer == "silver" %}
+    assert {{ layer }}_{{ name }}.quality_problems(table) == dict.fromkeys(
+        {{ layer }}_{{ name }}.QUALITY_CHECKS, 0
+    )
+{%- endif %}
     stored = read_table("{{ layer }}", "{{ name }}", partitions=[DAY])
     pd.testing.assert_frame_equal(stored, table, check_like=True)
 {%- else %}
@@ -34,5 +39,10 @@ def test_{{ layer }}_{{ name }}_writes_its_table():
 {%- endfor %}
     table, _ = {{ layer }}_{{ name }}.run()
     assert len(table) > 0
+{%- if layer == "silver" %}
+    assert {{ layer }}_{{ name }}.quality_problems(table) == dict.fromkeys(
+        {{ layer }}_{{ name }}.QUALITY_CHECKS, 0
+    )
+{%- endif %}
     pd.testing.assert_frame_equal(read_table("{{ layer }}", "{{ name }}"), table)
 {%- endif %}

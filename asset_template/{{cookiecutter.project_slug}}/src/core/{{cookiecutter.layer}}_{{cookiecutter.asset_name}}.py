@@ -69,6 +69,13 @@ def run() -> tuple[pd.DataFrame, str]:
     return table, write_table(table, "{{ layer }}", "{{ name }}")
 {%- endif %}
 {% elif layer == "silver" %}
+QUALITY_CHECKS = {
+    "has_rows": "The table holds at least one row.",
+}
+"""Check name -> the promise it verifies: each is a blocking check in Dagster, so gold never
+builds on a table that breaks one. Add this table's own promises (unique keys, filled
+columns, valid ranges) here and count what breaks them in :func:`quality_problems`."""
+
 
 def transform(**upstreams: pd.DataFrame) -> pd.DataFrame:
     """A starting point: every upstream row, tagged with its table, without duplicates.
@@ -77,6 +84,11 @@ def transform(**upstreams: pd.DataFrame) -> pd.DataFrame:
     """
     frames = [frame.assign(source_table=table) for table, frame in upstreams.items()]
     return pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+
+def quality_problems(table: pd.DataFrame) -> dict[str, int]:
+    """Count what breaks each promise in :data:`QUALITY_CHECKS` (0 means it holds)."""
+    return {"has_rows": int(table.empty)}
 {% else %}
 
 def transform(**upstreams: pd.DataFrame) -> pd.DataFrame:
