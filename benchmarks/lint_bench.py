@@ -482,6 +482,8 @@ def _asset_module(asset: Asset, known: dict[tuple[str, str], Asset]) -> str:
         )
         returns = " -> dg.MaterializeResult"
         decorator = "dg.asset"
+    if asset.layer == "silver":  # silver's quality gate, which the default rules ask for
+        options.append(f'check_specs=[dg.AssetCheckSpec("rows", asset={key})]')
     header = "\n".join(headers)
     arguments = "".join(f"    {option},\n" for option in options)
     return (

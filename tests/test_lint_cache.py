@@ -27,11 +27,20 @@ CORE = "src/core"
 
 
 def asset(layer: str, name: str, deps: str = "", header: str = "", extra: str = "") -> str:
+    """An asset module; a silver asset has a quality check and a gold one a docstring, as
+    the default rules ask, after everything the tests look at."""
     options = f", deps=[{deps}]" if deps else ""
+    function = f"{layer}_{name}"
+    body = f'"The {name} table."' if layer == "gold" else "..."
+    check = (
+        f"\n\n@dg.asset_check(asset={function})\ndef {function}_has_rows() -> None: ...\n"
+        if layer == "silver"
+        else ""
+    )
     return (
         f"import dagster as dg\n{header}\n\n"
         f'@dg.asset(key=["{layer}", "{name}"], group_name="{layer}"{options})\n'
-        f"def {layer}_{name}() -> None: ...\n{extra}"
+        f"def {function}() -> None: {body}\n{check}{extra}"
     )
 
 

@@ -19,7 +19,7 @@ import dagster as dg
 
 
 @dg.asset(key=["gold", "revenue"], group_name="gold", deps=[dg.AssetKey(["bronze", "orders"])])
-def gold_revenue() -> None: ...
+def gold_revenue() -> None: "The gold_revenue table."
 """
 
 

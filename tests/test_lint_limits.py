@@ -39,7 +39,7 @@ import dagster as dg
 
 
 @dg.asset(key=["gold", "{name}"], group_name="gold", deps=[dg.AssetKey(["silver", "orders"])])
-def gold_{name}() -> None: ...
+def gold_{name}() -> None: "The {name} table."
 """
 
 GOLD_READS_BRONZE = """\
@@ -47,7 +47,7 @@ import dagster as dg
 
 
 @dg.asset(key=["gold", "{name}"], group_name="gold", deps=[dg.AssetKey(["bronze", "orders"])])
-def gold_{name}() -> None: ...
+def gold_{name}() -> None: "The {name} table."
 """
 
 

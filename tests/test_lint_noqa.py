@@ -49,10 +49,10 @@ def test_suppressions_after_a_form_feed_and_u2028_stay_on_their_lines(tmp_path, 
         + '\f\nNOTE = "line\u2028separator"\n\n\n'
         + '@dg.asset(key=["gold", "d"], group_name="gold", deps=[["bronze", "orders"]])'
         + "  # noqa: E501, POL002\n"
-        + "def direct() -> None: ...\n\n\n"
+        + 'def direct() -> None: "The d table."\n\n\n'
         + '@dg.asset(key=["gold", "e"], group_name="gold", deps=[["silver", "orders"]])'
         + "  # noqa: POL004\n"
-        + "def fine() -> None: ...\n"
+        + 'def fine() -> None: "The e table."\n'
     )
     root = make_project(tmp_path, {f"{ASSETS}/gold/run_gold_direct.py": source})
     status, lines, _ = lint(root, capsys=capsys)

@@ -30,6 +30,10 @@ from orchestration.assets.bronze.run_bronze_orders import bronze_orders
 
 @dg.asset(key=["silver", "orders"], group_name="silver", deps=[bronze_orders])
 def silver_orders() -> None: ...
+
+
+@dg.asset_check(asset=silver_orders, blocking=True)
+def silver_orders_have_rows() -> dg.AssetCheckResult: ...
 """
 
 GOLD_REVENUE = """\
@@ -37,7 +41,8 @@ import dagster as dg
 
 
 @dg.asset(key=["gold", "revenue"], group_name="gold", deps=[dg.AssetKey(["silver", "orders"])])
-def gold_revenue() -> None: ...
+def gold_revenue() -> None:
+    "Revenue per day."
 """
 
 
@@ -104,7 +109,7 @@ def test_clean_project_passes(tmp_path, capsys):
 
 
             @dg.asset(key=["gold", "direct"], group_name="gold", deps=[bronze_orders])
-            def direct() -> None: ...
+            def direct() -> None: "The direct table."
             """,
             "5:60: POL002 gold/direct depends on bronze/orders: gold must read silver, not bronze",
             id="POL002",
@@ -118,6 +123,10 @@ def test_clean_project_passes(tmp_path, capsys):
             @dg.asset(key=["silver", "backwards"], group_name="silver",
                       deps=[["gold", "revenue"]])
             def backwards() -> None: ...
+
+
+            @dg.asset_check(asset=backwards)
+            def backwards_has_rows() -> dg.AssetCheckResult: ...
             """,
             "5:17: POL003 silver/backwards depends on gold/revenue: silver may not depend on "
             "the later layer gold",
@@ -131,7 +140,7 @@ def test_clean_project_passes(tmp_path, capsys):
 
 
             @dg.asset(key=["gold", "summary"], group_name="gold", deps=[revenue])
-            def summary() -> None: ...
+            def summary() -> None: "The summary table."
             """,
             "5:61: POL004 gold/summary depends on gold/revenue: gold may not depend on gold "
             "(same layer)",
@@ -146,6 +155,10 @@ def test_clean_project_passes(tmp_path, capsys):
             @dg.asset(key=["silver", "typo"], group_name="silver",
                       deps=[dg.AssetKey(["bronze", "ordres"])])
             def typo() -> None: ...
+
+
+            @dg.asset_check(asset=typo)
+            def typo_has_rows() -> dg.AssetCheckResult: ...
             """,
             "5:17: POL005 silver/typo depends on bronze/ordres, which is not an asset of the "
             "project; did you mean bronze/orders?",
@@ -159,6 +172,10 @@ def test_clean_project_passes(tmp_path, capsys):
 
             @dg.asset(key=["silver", "group"], group_name="gold", deps=["x"])  # noqa: POL005
             def group() -> None: ...
+
+
+            @dg.asset_check(asset=group)
+            def group_has_rows() -> dg.AssetCheckResult: ...
             """,
             "4:47: POL007 asset silver/group has group_name 'gold' but sits in the silver folder",
             id="POL007-group",
@@ -172,6 +189,10 @@ def test_clean_project_passes(tmp_path, capsys):
 
             @dg.asset(key=["gold", "wrongkey"], group_name="silver", deps=[bronze_orders])
             def wrongkey() -> None: ...
+
+
+            @dg.asset_check(asset=wrongkey)
+            def wrongkey_has_rows() -> dg.AssetCheckResult: ...
             """,
             "5:15: POL007 asset key gold/wrongkey names layer 'gold' but the asset sits in the "
             "silver folder",
@@ -197,6 +218,10 @@ def test_clean_project_passes(tmp_path, capsys):
 
             @dg.asset(key=["silver", "orphan"], group_name="silver")
             def orphan() -> None: ...
+
+
+            @dg.asset_check(asset=orphan)
+            def orphan_has_rows() -> dg.AssetCheckResult: ...
             """,
             "4:15: POL009 silver asset silver/orphan has no upstream asset",
             id="POL009",
@@ -211,6 +236,10 @@ def test_clean_project_passes(tmp_path, capsys):
 
             @dg.asset(key=["silver", "dynamic"], group_name="silver", deps=upstreams())
             def dynamic() -> None: ...
+
+
+            @dg.asset_check(asset=dynamic)
+            def dynamic_has_rows() -> dg.AssetCheckResult: ...
             """,
             "6:64: POL010 cannot resolve dependency 'upstreams()' statically",
             id="POL010",
@@ -223,6 +252,10 @@ def test_clean_project_passes(tmp_path, capsys):
 
             @dg.asset(key=["silver", "broken"], deps=[
             def broken() -> None: ...
+
+
+            @dg.asset_check(asset=broken)
+            def broken_has_rows() -> dg.AssetCheckResult: ...
             """,
             "4:42: POL000 cannot parse: '[' was never closed",
             id="POL000",
@@ -248,6 +281,10 @@ def test_cycle_is_reported_once_with_its_path(tmp_path, capsys):
 
             @dg.asset(key=["silver", "a"], group_name="silver", deps=[["silver", "b"]])
             def a() -> None: ...
+
+
+            @dg.asset_check(asset=a)
+            def a_has_rows() -> dg.AssetCheckResult: ...
             """,
             f"{ASSETS}/silver/run_silver_b.py": """\
             import dagster as dg
@@ -255,6 +292,10 @@ def test_cycle_is_reported_once_with_its_path(tmp_path, capsys):
 
             @dg.asset(key=["silver", "b"], group_name="silver", deps=[["silver", "a"]])
             def b() -> None: ...
+
+
+            @dg.asset_check(asset=b)
+            def b_has_rows() -> dg.AssetCheckResult: ...
             """,
         },
         pyproject='[tool.polster.lint]\nallow-same-layer = ["silver"]\n',
@@ -336,7 +377,7 @@ import dagster as dg
 
 
 @dg.asset(key=["gold", "bad"], group_name="gold", {dependency})
-def bad({parameters}) -> None: ...
+def bad({parameters}) -> None: "The bad table."
 """
     root = make_project(tmp_path, {f"{ASSETS}/gold/run_gold_bad.py": gold})
     status, lines, _ = lint(root, "--format", "json", capsys=capsys)
@@ -361,6 +402,10 @@ def test_plain_parameters_are_upstreams_without_prefix(tmp_path, capsys):
 
     @dg.asset(key_prefix="silver", group_name="silver")
     def enriched(context: dg.AssetExecutionContext, orders) -> None: ...
+
+
+    @dg.asset_check(asset=enriched)
+    def enriched_has_rows() -> dg.AssetCheckResult: ...
     """
     root = make_project(tmp_path, {f"{ASSETS}/silver/run_silver_enriched.py": source})
     status, lines, _ = lint(root, capsys=capsys)
@@ -383,12 +428,12 @@ def test_multi_asset_specs_and_outs(tmp_path, capsys):
             dg.AssetSpec(["gold", "b"], deps=[["bronze", "orders"]]),
         ],
     )
-    def pair(): ...
+    def pair(): "Gold a and b."
 
 
     @dg.multi_asset(outs={"c": dg.AssetOut(key_prefix="gold"), "d": dg.AssetOut(key_prefix="gold")},
                     group_name="gold", deps=[["silver", "orders"]])
-    def outs(): ...
+    def outs(): "Gold c and d."
     """
     root = make_project(tmp_path, {f"{ASSETS}/gold/run_gold_multi.py": source})
     status, lines, _ = lint(root, capsys=capsys)
@@ -408,11 +453,11 @@ def test_noqa_silences_and_unused_noqa_is_reported(tmp_path, capsys):
 
 
     @dg.asset(key=["gold", "d"], group_name="gold", deps=[["bronze", "orders"]])  # noqa: POL002
-    def direct() -> None: ...
+    def direct() -> None: "The direct table."
 
 
     @dg.asset(key=["gold", "fine"], group_name="gold", deps=[["silver", "orders"]])  # noqa: POL004
-    def fine() -> None: ...
+    def fine() -> None: "The fine table."
     """
     root = make_project(tmp_path, {f"{ASSETS}/gold/run_gold_direct.py": source})
     status, lines, _ = lint(root, capsys=capsys)
@@ -431,6 +476,10 @@ def test_config_select_ignore_external_and_same_layer(tmp_path, capsys):
         @dg.asset(key=["silver", "ext"], group_name="silver",
                   deps=[["raw", "stripe"], ["silver", "orders"]])
         def ext() -> None: ...
+
+
+        @dg.asset_check(asset=ext)
+        def ext_has_rows() -> dg.AssetCheckResult: ...
         """,
     }
     root = make_project(tmp_path / "a", files)
@@ -496,7 +545,7 @@ def test_files_limit_the_report_but_not_the_graph(tmp_path, capsys):
 
 
             @dg.asset(key=["gold", "direct"], group_name="gold", deps=[["bronze", "orders"]])
-            def direct() -> None: ...
+            def direct() -> None: "The direct table."
             """,
         },
     )
@@ -513,7 +562,7 @@ def test_output_formats(tmp_path, capsys):
 
 
         @dg.asset(key=["gold", "direct"], group_name="gold", deps=[["bronze", "orders"]])
-        def direct() -> None: ...
+        def direct() -> None: "The direct table."
         """,
     }
     root = make_project(tmp_path, files)

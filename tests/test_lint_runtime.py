@@ -4,6 +4,10 @@ from conftest import POLSTER_LINT, bake, run
 
 DYNAMIC_ASSET = """
 
+@dg.asset_check(asset=dg.AssetKey(["silver", "dynamic"]))
+def silver_dynamic_has_rows() -> dg.AssetCheckResult: ...
+
+
 def _upstreams():
     return [dg.AssetKey(["bronze", "example"])]
 

@@ -41,6 +41,10 @@ SILVER = {
 
         @dg.asset(key=["silver", "orders"], group_name="silver", deps=[["bronze", "orders"]])
         def silver_orders() -> None: ...
+
+
+        @dg.asset_check(asset=silver_orders)
+        def silver_orders_has_rows() -> dg.AssetCheckResult: ...
         """,
 }
 
@@ -156,7 +160,7 @@ def test_star_import_of_dagster_sees_the_assets():
 
 
         @asset(key=["gold", "revenue"], group_name="gold", deps=[AssetKey(["bronze", "orders"])])
-        def revenue() -> None: ...
+        def revenue() -> None: "The revenue table."
         """
     result = analyse({**BRONZE, f"{ASSETS}/gold/run_gold_revenue.py": gold})
     assert ("bronze/orders", "gold/revenue") in result.edges
@@ -171,6 +175,10 @@ def test_star_import_of_an_unknown_module_is_said_once():
 
         @dg.asset(key=["silver", "a"], group_name="silver", deps=[UPSTREAM, OTHER])
         def a() -> None: ...
+
+
+        @dg.asset_check(asset=a)
+        def a_has_rows() -> dg.AssetCheckResult: ...
         """
     result = analyse({**BRONZE, f"{ASSETS}/silver/run_silver_a.py": silver})
     assert result.at(result.graph.blind) == [(f"{ASSETS}/silver/run_silver_a.py", 2, 1)]
@@ -198,6 +206,15 @@ INTERNAL = """\
     )
     def build():
         return 1, 2
+
+
+    @dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec("rows", asset=["silver", "totals"]),
+            dg.AssetCheckSpec("rows", asset=["silver", "ranked"]),
+        ]
+    )
+    def build_has_rows(): ...
     """
 
 
@@ -229,6 +246,7 @@ def test_positional_asset_out_is_a_key_prefix():
         @dg.multi_asset(outs={"avg_basket": dg.AssetOut("gold")}, group_name="gold",
                         deps=[["silver", "orders"]])
         def baskets():
+            "The average basket."
             return 1
         """
     result = analyse({**SILVER, f"{ASSETS}/gold/run_gold_baskets.py": gold})
@@ -280,6 +298,10 @@ def test_resources_of_every_kind_are_not_inputs():
             token: dg.ResourceParam[str],
             raw: Annotated[str, "resource_param"],
         ) -> None: ...
+
+
+        @dg.asset_check(asset=clean)
+        def clean_has_rows() -> dg.AssetCheckResult: ...
         """
     files = {
         **BRONZE,
@@ -311,6 +333,10 @@ def test_a_plain_parameter_is_an_input_whatever_its_annotation_name():
 
         @dg.asset(key=["silver", "clean"], group_name="silver")
         def clean(orders: OrdersResource, settings: Settings, frame: pd.DataFrame) -> None: ...
+
+
+        @dg.asset_check(asset=clean)
+        def clean_has_rows() -> dg.AssetCheckResult: ...
         """
     result = analyse({**BRONZE, f"{ASSETS}/silver/run_silver_clean.py": silver})
     assert result.edges == {
@@ -328,6 +354,10 @@ def test_an_annotation_from_an_unknown_library_is_said_once_and_claims_nothing()
 
         @dg.asset(key=["silver", "clean"], group_name="silver", deps=[["bronze", "orders"]])
         def clean(client: Client) -> None: ...
+
+
+        @dg.asset_check(asset=clean)
+        def clean_has_rows() -> dg.AssetCheckResult: ...
         """
     path = f"{ASSETS}/silver/run_silver_clean.py"
     result = analyse({**BRONZE, path: silver})
@@ -403,6 +433,10 @@ class Settings(dg.Config):
 
 @dg.asset(key=["silver", "clean"], group_name="silver", deps=[["bronze", "orders"]])
 def clean({signature}) -> None: ...
+
+
+@dg.asset_check(asset=clean)
+def clean_has_rows() -> dg.AssetCheckResult: ...
 """
     result = analyse({**BRONZE, f"{ASSETS}/silver/run_silver_clean.py": silver})
     assert len(result.graph.refused) == 1, result.graph.refused
@@ -437,6 +471,10 @@ class Settings(dg.Config):
 
 @dg.asset(key=["silver", "clean"], group_name="silver", deps=[["bronze", "orders"]])
 def clean({signature}) -> None: ...
+
+
+@dg.asset_check(asset=clean)
+def clean_has_rows() -> dg.AssetCheckResult: ...
 """
     result = analyse({**BRONZE, f"{ASSETS}/silver/run_silver_clean.py": silver})
     assert result.graph.refused == [] and result.graph.blind == []
@@ -455,6 +493,10 @@ def test_ins_constant_is_read():
 
         @dg.asset(key=["silver", "clean"], group_name="silver", ins=INS)
         def clean(orders) -> None: ...
+
+
+        @dg.asset_check(asset=clean)
+        def clean_has_rows() -> dg.AssetCheckResult: ...
         """
     result = analyse({**BRONZE, f"{ASSETS}/silver/run_silver_clean.py": silver})
     assert result.edges == {("bronze/orders", "silver/clean")}
@@ -470,6 +512,10 @@ def test_ins_that_cannot_be_read_is_pol010_once_and_no_pol005():
 
         @dg.asset(key=["silver", "clean"], group_name="silver", ins=INS)
         def clean(orders) -> None: ...
+
+
+        @dg.asset_check(asset=clean)
+        def clean_has_rows() -> dg.AssetCheckResult: ...
         """
     path = f"{ASSETS}/silver/run_silver_clean.py"
     result = analyse({**BRONZE, path: silver})
@@ -488,6 +534,10 @@ def test_decorator_options_from_a_dict_constant():
 
         @dg.asset(**SILVER_DEFAULTS, deps=[["bronze", "orders"]])
         def clean() -> None: ...
+
+
+        @dg.asset_check(asset=clean)
+        def clean_has_rows() -> dg.AssetCheckResult: ...
         """
     result = analyse({**BRONZE, f"{ASSETS}/silver/run_silver_clean.py": silver})
     assert result.assets == {"bronze/orders", "silver/clean"}
@@ -503,6 +553,10 @@ def test_decorator_options_imported_from_another_module():
 
         @dg.asset(**SILVER_DEFAULTS, key=["silver", "clean"], deps=[["bronze", "orders"]])
         def clean() -> None: ...
+
+
+        @dg.asset_check(asset=clean)
+        def clean_has_rows() -> dg.AssetCheckResult: ...
         """
     files = {
         **BRONZE,
@@ -563,11 +617,11 @@ def test_a_one_part_key_resolves_to_the_one_asset_of_that_name_in_the_group():
 
 
         @dg.asset(key=["gold", "a"], group_name="gold")
-        def a(b) -> None: ...
+        def a(b) -> None: "The a table."
 
 
         @dg.asset(key=["gold", "b"], group_name="gold", deps=["a"])
-        def b() -> None: ...
+        def b() -> None: "The b table."
         """
     result = analyse({f"{ASSETS}/gold/run_gold_ab.py": gold}, {"allow-same-layer": True})
     assert result.edges == {("gold/b", "gold/a"), ("gold/a", "gold/b")}
@@ -580,7 +634,7 @@ def test_a_one_part_key_is_not_resolved_across_groups_or_to_itself():
 
 
         @dg.asset(key=["gold", "orders"], group_name="gold", deps=["orders"])
-        def gold_orders() -> None: ...
+        def gold_orders() -> None: "The gold_orders table."
         """
     result = analyse({**SILVER, f"{ASSETS}/gold/run_gold_orders.py": gold})
     assert ("orders", "gold/orders") in result.edges
@@ -659,6 +713,10 @@ FACTORY = """\
 
         @dg.asset(key=["silver", table], group_name="silver", deps=[dg.AssetKey(["bronze", table])])
         def looped() -> None: ...
+
+
+        @dg.asset_check(asset=looped)
+        def looped_has_rows() -> dg.AssetCheckResult: ...
     """
 
 
@@ -672,7 +730,7 @@ def test_factories_and_loops_over_literal_lists_are_run():
 
             @dg.asset(key=["gold", "report"], group_name="gold",
                       deps=[["silver", "customers"], ["silver", "payments"]])
-            def report() -> None: ...
+            def report() -> None: "The report table."
             """,
     }
     result = analyse(files)
@@ -885,7 +943,9 @@ def test_a_project_with_only_a_lint_table_is_found(tmp_path, capsys):
     (assets / "run_silver_x.py").write_text(
         "import dagster as dg\n\n\n"
         '@dg.asset(key=["silver", "x"], group_name="silver", deps=[["gold", "y"]])\n'
-        "def x() -> None: ...\n"
+        "def x() -> None: ...\n\n\n"
+        "@dg.asset_check(asset=x)\n"
+        "def x_has_rows() -> dg.AssetCheckResult: ...\n"
     )
     capsys.readouterr()
     assert lint_main(["--no-cache", "--format", "json", str(assets)]) == 1
@@ -912,13 +972,17 @@ LAYER_MODULES = {
 
         @dg.asset(key_prefix=["sales"], group_name="sales", deps=[["sales", "orders"]])
         def clean_orders() -> None: ...
+
+
+        @dg.asset_check(asset=clean_orders)
+        def clean_orders_has_rows() -> dg.AssetCheckResult: ...
         """,
     "pipelines/assets/marts.py": """\
         import dagster as dg
 
 
         @dg.asset(key_prefix=["sales"], group_name="sales", deps=[["sales", "orders"]])
-        def revenue() -> None: ...
+        def revenue() -> None: "Revenue from the sales orders."
         """,
     "pipelines/definitions.py": """\
         import dagster as dg
@@ -973,7 +1037,11 @@ KEY_LAYERS = {
 
         @dg.asset(key=["gold", "sales", "revenue"], group_name="sales",
                   deps=[["bronze", "sales", "orders"]])
-        def revenue() -> None: ...
+        def revenue() -> None: "The revenue table."
+
+
+        @dg.asset_check(asset=clean_orders)
+        def clean_orders_has_rows() -> dg.AssetCheckResult: ...
         """,
 }
 
@@ -998,7 +1066,7 @@ def test_layers_by_group_set_at_load_time():
 
 
             @dg.asset(deps=["orders"])
-            def revenue() -> None: ...
+            def revenue() -> None: "The revenue table."
             """,
         DEFINITIONS: """\
             import dagster as dg
@@ -1072,6 +1140,10 @@ def test_decorators_dagster_does_not_own():
 
         @silver_factory(name="z")
         def z() -> None: ...
+
+
+        @dg.asset_check(asset=a)
+        def a_has_rows() -> dg.AssetCheckResult: ...
         """
     path = f"{ASSETS}/silver/run_silver_a.py"
     result = analyse({**BRONZE, path: silver})

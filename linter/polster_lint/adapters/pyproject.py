@@ -2,7 +2,7 @@
 
 [tool.polster.lint]
 select = ["POL"]                  # codes or prefixes to check (default: every rule on by
-                                  # default, which is all but POL019)
+                                  # default, which is all but POL017 and POL019)
 extend-select = ["POL019"]        # codes or prefixes to check on top of select
 ignore = ["POL009"]               # codes or prefixes to leave out
 allow-same-layer = ["silver"]     # true, false, or the layers where it is allowed

@@ -58,9 +58,7 @@ RULES: dict[str, Rule] = {
 }
 """Every rule by code, in code order."""
 
-DEFAULT_CODES = frozenset(
-    code for code, rule in RULES.items() if getattr(rule, "default_enabled", True)
-)
+DEFAULT_CODES = frozenset(code for code, rule in RULES.items() if rule.default_enabled)
 """The rules checked unless the settings say otherwise: all but those whose class sets
 ``default_enabled = False`` (enabled by ``select`` or ``extend-select``, as in ruff)."""
 

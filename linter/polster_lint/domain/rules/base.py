@@ -35,10 +35,23 @@ def asset_path(layer: str, name: str) -> str:
     return f"{ASSETS}/{layer}/run_{layer}_{name}.py"
 
 
-def asset_source(layer: str, name: str, options: str = "", header: str = "") -> str:
+def asset_source(
+    layer: str, name: str, options: str = "", header: str = "", finished: bool = True
+) -> str:
     """An example asset module: ``layer/name`` in its own layer, with extra decorator
-    ``options`` (such as ``deps=[...]``) and module ``header`` lines (imports)."""
+    ``options`` (such as ``deps=[...]``) and module ``header`` lines (imports).
+
+    A ``finished`` silver asset also gets a quality check and a gold one a description,
+    as the rules on by default ask (POL015, POL018), so that an example shows only the
+    finding it is about. They come after ``options``: every finding's position in an
+    example stays where it was before those rules were on. ``finished=False`` leaves
+    them out, for those two rules' own examples.
+    """
     extra = f", {options}" if options else ""
+    if finished and layer == "silver":
+        extra += f', check_specs=[dg.AssetCheckSpec("rows", asset=["{layer}", "{name}"])]'
+    if finished and layer == "gold":
+        extra += f', description="The {name} table."'
     return (
         f"import dagster as dg\n{header}\n\n"
         f'@dg.asset(key=["{layer}", "{name}"], group_name="{layer}"{extra})\n'
@@ -139,6 +152,11 @@ class Rule:
     fixable: ClassVar[bool] = False
     """Whether ``polster-lint --fix`` repairs (some of) its findings: set by the rules whose
     violations carry a :class:`~polster_lint.domain.violation.Fix`."""
+    default_enabled: ClassVar[bool] = True
+    """Whether the rule is checked when the settings do not name it. A rule is off by
+    default when a sound project may well break it on purpose (a bronze table kept for
+    later, a shortcut edge that is the simpler graph), so that a default run only reports
+    what is worth fixing; ``select`` or ``extend-select`` turn it on."""
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
         return iter(())

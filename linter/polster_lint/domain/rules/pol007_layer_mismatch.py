@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # the settings list the rules' codes: a run-time import would
 _WRONG_GROUP = (
     "import dagster as dg\n\n\n"
     '@dg.asset(key=["silver", "orders"], group_name="gold",\n'
-    '          deps=[dg.AssetKey(["bronze", "orders"])])\n'
+    '          deps=[dg.AssetKey(["bronze", "orders"])],\n'
+    '          check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "orders"])])\n'
     "def orders() -> None: ...\n"
 )
 

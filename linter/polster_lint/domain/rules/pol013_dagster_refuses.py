@@ -15,7 +15,8 @@ def _silver_orders(signature: str) -> dict[str, str]:
         asset_path("silver", "orders"): (
             "import dagster as dg\n\n\n"
             '@dg.asset(key=["silver", "orders"], group_name="silver", '
-            'ins={"orders": dg.AssetIn(key=["bronze", "orders"])})\n'
+            'ins={"orders": dg.AssetIn(key=["bronze", "orders"])}, '
+            'check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "orders"])])\n'
             f"def orders({signature}) -> None: ...\n"
         )
     }

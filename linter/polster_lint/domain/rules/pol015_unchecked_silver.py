@@ -1,5 +1,4 @@
 from collections.abc import Iterator
-from typing import ClassVar
 
 from polster_lint.domain.model import key_string
 from polster_lint.domain.rules.base import (
@@ -13,23 +12,23 @@ from polster_lint.domain.rules.base import (
 )
 from polster_lint.domain.violation import Violation
 
-_ON = {"extend-select": ["POL015"]}
-_UNCHECKED = asset_source("silver", "orders", 'deps=[dg.AssetKey(["bronze", "orders"])]')
+_UNCHECKED = asset_source(
+    "silver", "orders", 'deps=[dg.AssetKey(["bronze", "orders"])]', finished=False
+)
 
 
 class UncheckedSilver(Rule):
     code = "POL015"
     name = "unchecked-silver"
-    summary = "a silver asset with no quality check (off by default: `extend-select`)"
-    default_enabled: ClassVar[bool] = False
+    summary = "a silver asset with no quality check"
     what = (
         "A silver asset has no `check_specs=` and no asset check in the project targets "
         "it: no `@asset_check(asset=...)`, no `@multi_asset_check` spec, no "
         "`build_*_checks(assets=[...])`, in any module the linter reads (checks often "
         "live in a module of their own). When some check's target cannot be read "
-        "statically (POL010 says where), no silver asset is claimed unchecked. Off by "
-        'default for now: enable it with `extend-select = ["POL015"]` (a generated '
-        "project and every `polster add-asset` result pass it)."
+        "statically (POL010 says where), no silver asset is claimed unchecked. On by "
+        "default: a generated project and every silver asset `polster add-asset` writes "
+        "carry blocking checks, so a project only breaks it by removing them."
     )
     why = (
         "Silver's promise is the quality gate: bronze is raw, gold is built on silver "
@@ -44,7 +43,6 @@ class UncheckedSilver(Rule):
         Example(
             {**BRONZE_ORDERS, asset_path("silver", "orders"): _UNCHECKED},
             (("POL015", asset_path("silver", "orders"), 4, 15),),
-            settings=_ON,
         ),
     )
     valid = (
@@ -60,7 +58,6 @@ class UncheckedSilver(Rule):
                     "    return dg.AssetCheckResult(passed=True)\n"
                 ),
             },
-            settings=_ON,
         ),
         Example(
             {
@@ -70,9 +67,9 @@ class UncheckedSilver(Rule):
                     "orders",
                     'deps=[dg.AssetKey(["bronze", "orders"])], '
                     'check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "orders"])]',
+                    finished=False,
                 ),
             },
-            settings=_ON,
         ),
     )
 

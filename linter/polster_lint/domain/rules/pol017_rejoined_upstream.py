@@ -1,5 +1,4 @@
 from collections.abc import Iterator
-from typing import ClassVar
 
 from polster_lint.domain.graph import consumers
 from polster_lint.domain.model import key_string
@@ -13,12 +12,9 @@ from polster_lint.domain.rules.base import (
 )
 from polster_lint.domain.violation import Violation
 
-_CHECK = 'check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "{name}"])]'
-
 
 def _silver(name: str, deps: str) -> dict[str, str]:
-    options = f"deps=[{deps}], {_CHECK.format(name=name)}"
-    return {asset_path("silver", name): asset_source("silver", name, options)}
+    return {asset_path("silver", name): asset_source("silver", name, f"deps=[{deps}]")}
 
 
 _ON = {"allow-same-layer": ["silver"], "extend-select": ["POL017"]}
@@ -31,7 +27,7 @@ class RejoinedUpstream(Rule):
     code = "POL017"
     name = "rejoined-upstream"
     summary = "an asset reads A directly and through B, which feeds nothing else (off by default)"
-    default_enabled: ClassVar[bool] = False
+    default_enabled = False
     what = (
         "Asset C depends on A directly and on B, which depends on A and feeds only C "
         "(no other asset, no core module's `read_table`). Not claimed while any asset or "

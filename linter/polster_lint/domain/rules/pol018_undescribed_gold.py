@@ -1,5 +1,4 @@
 from collections.abc import Iterator
-from typing import ClassVar
 
 from polster_lint.domain.model import key_string
 from polster_lint.domain.rules.base import (
@@ -19,13 +18,12 @@ _DEPS = 'deps=[dg.AssetKey(["silver", "orders"])]'
 class UndescribedGold(Rule):
     code = "POL018"
     name = "undescribed-gold"
-    summary = "a gold asset without a description (off by default: `extend-select`)"
-    default_enabled: ClassVar[bool] = False
+    summary = "a gold asset without a description"
     what = (
         "A gold asset has no `description=` and no docstring (which Dagster takes as "
-        "the description when there is none). Off by default for now: enable it with "
-        '`extend-select = ["POL018"]` (a generated project and every `polster add-asset` '
-        "result pass it)."
+        "the description when there is none). On by default: a generated project and "
+        "every asset `polster add-asset` writes are described, so a project only breaks "
+        "it by leaving the description out."
     )
     why = (
         "Gold tables are what the business reads: the description is what the Dagster "
@@ -37,10 +35,11 @@ class UndescribedGold(Rule):
             {
                 **BRONZE_ORDERS,
                 **SILVER_ORDERS,
-                asset_path("gold", "revenue"): asset_source("gold", "revenue", _DEPS),
+                asset_path("gold", "revenue"): asset_source(
+                    "gold", "revenue", _DEPS, finished=False
+                ),
             },
             (("POL018", asset_path("gold", "revenue"), 4, 15),),
-            settings={"extend-select": ["POL018"]},
         ),
     )
     valid = (
@@ -49,10 +48,12 @@ class UndescribedGold(Rule):
                 **BRONZE_ORDERS,
                 **SILVER_ORDERS,
                 asset_path("gold", "revenue"): asset_source(
-                    "gold", "revenue", f'{_DEPS}, description="Revenue per day and region."'
+                    "gold",
+                    "revenue",
+                    f'{_DEPS}, description="Revenue per day and region."',
+                    finished=False,
                 ),
             },
-            settings={"extend-select": ["POL018"]},
         ),
     )
 

@@ -1,5 +1,4 @@
 from collections.abc import Iterator
-from typing import ClassVar
 
 from polster_lint.domain.graph import consumers
 from polster_lint.domain.model import key_string
@@ -12,14 +11,14 @@ from polster_lint.domain.rules.base import (
 )
 from polster_lint.domain.violation import Violation
 
-_ON = {"extend-select": ["POL019"], "ignore": ["POL015"]}
+_ON = {"extend-select": ["POL019"]}
 
 
 class UnconsumedBronze(Rule):
     code = "POL019"
     name = "unconsumed-bronze"
     summary = "a bronze asset nothing reads (off by default: `extend-select`)"
-    default_enabled: ClassVar[bool] = False
+    default_enabled = False
     what = (
         "No asset depends on a bronze asset and no core module reads it with `read_table`. "
         'Off by default: enable it with `extend-select = ["POL019"]`. Not claimed while '

@@ -7,7 +7,9 @@ def _silver_orders(upstream: str, noqa: str) -> dict[str, str]:
         asset_path("silver", "orders"): (
             "import dagster as dg\n\n\n"
             '@dg.asset(key=["silver", "orders"], group_name="silver", '
-            f'deps=[dg.AssetKey(["bronze", "{upstream}"])])  # noqa: {noqa}\n'
+            f'deps=[dg.AssetKey(["bronze", "{upstream}"])], '
+            'check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "orders"])])'
+            f"  # noqa: {noqa}\n"
             "def orders() -> None: ...\n"
         )
     }
