@@ -80,6 +80,37 @@ def test_a_check_by_key_in_another_module_counts():
     assert codes(files, {"ignore": ["POL009"]}) == []
 
 
+@pytest.mark.parametrize(
+    ("deps", "refused"),
+    [
+        ('[("bronze", "orders")]', True),  # AssetDep refuses a tuple (AssetKey takes one)
+        ('[dg.AssetDep(("bronze", "orders"))]', True),
+        ('[["bronze", 1]]', True),
+        ("[None]", True),
+        ("[KEY]", True),  # a module constant holding a tuple
+        ('[dg.AssetKey(("bronze", "orders"))]', False),
+        ('[["bronze", "orders"]]', False),
+        ('("bronze", "orders")', False),  # deps itself may be a tuple: two string keys
+        ("[dg.AssetDep(KEYS)]", False),
+    ],
+)
+def test_dagster_refuses_a_dependency_of_a_type_asset_dep_does_not_take(deps, refused):
+    module = (
+        "import dagster as dg\n\n"
+        'KEY = ("bronze", "orders")\nKEYS = ["bronze", "orders"]\n\n\n'
+        f'@dg.asset(key=["silver", "x"], group_name="silver", deps={deps})\n'
+        "def silver_x() -> None: ...\n"
+    )
+    spec = (
+        "import dagster as dg\n\n"
+        'KEY = ("bronze", "orders")\nKEYS = ["bronze", "orders"]\n\n'
+        f'external = dg.AssetSpec(["silver", "y"], deps={deps})\n'
+    )
+    for files in ({f"{ASSETS}/silver/run_silver_x.py": module}, {f"{ASSETS}/specs.py": spec}):
+        found = [code for code, *_ in codes(files) if code == "POL013"]
+        assert found == (["POL013"] if refused else [])
+
+
 DAILY = Partitions("time", "daily-2026", start="2026-01-01")
 LATER = Partitions("time", "daily-2026-02", start="2026-02-01")
 

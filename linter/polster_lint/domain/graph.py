@@ -581,6 +581,8 @@ class _Builder:
             for decl in decls:  # declared as an input from outside, not loaded
                 if decl.key is not None:
                     self.specs.setdefault(decl.key, Asset(decl.key, decl, file))
+                    # but made when the module is imported: what AssetSpec refuses counts
+                    self._problems(file, decl, decl.key)
             return
         owner = id(decls[0])
         own_keys = self.owner_keys.setdefault(owner, set())
@@ -600,6 +602,7 @@ class _Builder:
                     self.graph.duplicates.append(asset)
                 else:
                     self.graph.external[key] = asset
+                self._problems(file, decl, key)
                 continue
             if key in self.graph.assets or key in self.graph.external:
                 self.graph.duplicates.append(asset)

@@ -923,7 +923,7 @@ class _ModuleExtractor:
             for decl in declared:
                 decl.kind = "asset"
             if declared:
-                declared[0].problems = problems
+                declared[0].problems = [*problems, *declared[0].problems]
                 declared[0].parameters = declared_only
         elif specs is not None:
             declared.append(self._unkeyed(options["specs"], function, group, obj))
@@ -939,7 +939,7 @@ class _ModuleExtractor:
                 decl.parameters = parameters if internal is None else []
                 decl.inputs_known = known
             if declared:
-                declared[0].problems = problems
+                declared[0].problems = [*problems, *declared[0].problems]
                 if internal is not None:  # each output's deps are listed: inputs add none
                     declared[0].parameters = _declared(parameters)
         elif outs is not None:
@@ -1045,9 +1045,11 @@ class _ModuleExtractor:
         options, _ = self._options(call.args, positional=("key",))
         key = self._literal_key(options["key"]) if "key" in options else None
         deps = self._deps(options["deps"]) if "deps" in options else []
+        problems = self._dep_refusals(options["deps"]) if "deps" in options else []
         return AssetDecl(
             key=key,
             anchor=self._anchor(options.get("key", call)),
+            problems=problems,
             function=function,
             group=self._group(options) if "group_name" in options else group,
             group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
@@ -1292,9 +1294,12 @@ class _ModuleExtractor:
     ) -> tuple[list[Reference], list[Parameter], bool, list[Note]]:
         """The references of ``deps`` and ``ins``, the function's parameters, whether
         ``ins`` could be read, and what Dagster would refuse about the dependencies."""
-        problems: list[Note] = []
+        problems = self._dep_refusals(options["deps"]) if "deps" in options else []
         references = self._deps(options["deps"]) if "deps" in options else []
         for reference in references:
+            said = f"Dagster refuses the dependency {reference.text}: "
+            if any(note.message.startswith(said) for note in problems):
+                continue  # already refused for its type
             if reference.key is not None and not VALID_NAME.match("__".join(reference.key)):
                 problems.append(
                     Note(
@@ -1462,6 +1467,69 @@ class _ModuleExtractor:
                 return Reference(text=text, anchor=self._anchor(expression), symbol=(module, name))
         key = self._literal_key(expression)
         return Reference(text=text, anchor=self._anchor(expression), key=key)
+
+    def _dep_refusals(self, expression: cst.BaseExpression) -> list[Note]:
+        """What Dagster refuses among the elements of ``deps=[...]``.
+
+        Each element becomes an ``AssetDep`` (``coerce_to_deps_and_check_duplicates``),
+        whose ``asset`` must be an ``AssetKey``, a ``str``, a list of ``str``, an
+        ``AssetSpec``, an ``AssetsDefinition`` or a ``SourceAsset`` (``check.inst_param``
+        in ``AssetDep.__new__``): a tuple is refused there though ``AssetKey(("a", "b"))``
+        accepts one, and so are a number, a dict, a set, ``None`` and a list holding
+        anything but strings. Only what the source shows literally is judged."""
+        value = self._deref(expression)
+        if not isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            return []
+        found: list[Note] = []
+        for element in value.elements:
+            if isinstance(element, cst.StarredElement):
+                inner = self._deref(element.value)
+                if isinstance(inner, (cst.List, cst.Tuple)):
+                    found.extend(self._dep_refusals(inner))
+                continue
+            text = self._code(element.value)
+            asset = self._deref(element.value)
+            if self._is_call_to(asset, "AssetDep"):
+                options, _ = self._options(asset.args, positional=("asset",))
+                if "asset" not in options:
+                    continue
+                asset = self._deref(options["asset"])
+            kind = self._refused_dep_type(asset)
+            if kind is None:
+                continue
+            parts = self._literal_strings(asset) if isinstance(asset, cst.Tuple) else None
+            hint = f": write {list(parts)!r}".replace("'", '"') if parts else ""
+            found.append(
+                Note(
+                    self._anchor(element.value),
+                    f"Dagster refuses the dependency {text}: {kind} is not an AssetKey, "
+                    "a str, a list of str, an AssetSpec, an asset or a SourceAsset, which "
+                    f"is all AssetDep accepts{hint}",
+                )
+            )
+        return found
+
+    def _refused_dep_type(self, value: cst.BaseExpression) -> str | None:
+        """What a literal is, when ``AssetDep`` refuses it; None when it may be accepted."""
+        if isinstance(value, cst.List):
+            for element in value.elements:
+                inner = None if isinstance(element, cst.StarredElement) else element.value
+                if inner is not None and self._refused_dep_type(self._deref(inner)) is not None:
+                    return "a list holding something other than str"
+                if isinstance(inner, cst.List):
+                    return "a list holding something other than str"
+            return None
+        if isinstance(value, cst.Tuple):
+            return "a tuple"
+        if isinstance(value, (cst.Dict, cst.DictComp)):
+            return "a dict"
+        if isinstance(value, (cst.Set, cst.SetComp)):
+            return "a set"
+        if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary)):
+            return "a number"
+        if isinstance(value, cst.Name) and value.value in ("None", "True", "False"):
+            return value.value
+        return None
 
     def _unresolvable(self, expression: cst.CSTNode) -> Reference:
         return Reference(text=self._code(expression), anchor=self._anchor(expression))

@@ -6,6 +6,7 @@ from polster_lint.domain.rules.base import (
     Example,
     Rule,
     asset_path,
+    asset_source,
 )
 from polster_lint.domain.violation import Violation
 
@@ -29,7 +30,8 @@ class DagsterRefuses(Rule):
     what = (
         "A definition that Dagster refuses when it loads the project: a context parameter "
         "that is not first or is annotated with the wrong class, a resource annotation "
-        "Dagster does not accept, *args, a reserved input name, conflicting groups."
+        "Dagster does not accept, *args, a reserved input name, conflicting groups, a "
+        "dependency in deps= of a type AssetDep refuses (a tuple, a number, None)."
     )
     why = (
         "The project would not load, so no other rule's verdict about it is worth much; "
@@ -41,9 +43,26 @@ class DagsterRefuses(Rule):
             {**BRONZE_ORDERS, **_silver_orders("orders, context: dg.AssetExecutionContext")},
             (("POL013", asset_path("silver", "orders"), 5, 20),),
         ),
+        Example(  # a tuple is a key for AssetKey(...), not in deps= (AssetDep refuses it)
+            {
+                **BRONZE_ORDERS,
+                asset_path("silver", "orders"): asset_source(
+                    "silver", "orders", 'deps=[("bronze", "orders")]'
+                ),
+            },
+            (("POL013", asset_path("silver", "orders"), 4, 65),),
+        ),
     )
     valid = (
         Example({**BRONZE_ORDERS, **_silver_orders("context: dg.AssetExecutionContext, orders")}),
+        Example(
+            {
+                **BRONZE_ORDERS,
+                asset_path("silver", "orders"): asset_source(
+                    "silver", "orders", 'deps=[dg.AssetKey(("bronze", "orders"))]'
+                ),
+            }
+        ),
     )
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
