@@ -44,6 +44,71 @@ def test_hard_coded_storage_in_a_core_module(body, expected):
     assert [(line, column) for code, line, column in found if code == "POL014"] == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # in-memory buffers store nothing
+        (
+            "import io\nimport pandas as pd\n\n"
+            "def run(t):\n    return pd.read_csv(io.StringIO(t))\n",
+            [],
+        ),
+        (
+            "from io import BytesIO\nimport pandas as pd\n\n"
+            "def run(b):\n    pd.read_parquet(BytesIO(b))\n",
+            [],
+        ),
+        (
+            "import io\n\ndef run(df):\n    buffer = io.StringIO()\n"
+            "    df.to_csv(buffer)\n    return buffer.getvalue()\n",
+            [],
+        ),
+        (
+            "import io\n\ndef run(df):\n    with io.BytesIO() as out:\n"
+            "        df.write_parquet(out)\n",
+            [],
+        ),
+        ("import pandas as pd\n\ndef run(buffer):\n    return pd.read_csv(buffer)\n", [(4, 12)]),
+        # a database query is not a table file
+        ("import pandas as pd\n\ndef run(c):\n    return pd.read_sql('select 1', c)\n", []),
+        ("import polars as pl\n\ndef run(u):\n    return pl.read_database_uri('q', u)\n", []),
+        # a URI in text for people is named, not opened
+        ("import logging\n\nlogging.getLogger().info('abfs://c is slow')\n", []),
+        ("def run(context):\n    context.log.warning(f'abfs://c/{1} is slow')\n", []),
+        ("print('az://lake/x')\n", []),
+        ("import dagster as dg\n\nx = dg.AssetSpec('x', description='abfs://a/b')\n", []),
+        ("x = dict(metadata={'where': 'abfs://a/b'})\n", []),
+        ("import deltalake\n\ndeltalake.DeltaTable('abfs://a/b')\n", [(3, 1), (3, 22)]),
+        # polars readers and writers
+        ("import polars as pl\n\ndef run():\n    return pl.read_parquet('data/x')\n", [(4, 12)]),
+        ("from polars import scan_csv\n\ndef run(p):\n    return scan_csv(p)\n", [(4, 12)]),
+        ("def run(df, p):\n    df.write_parquet(p)\n", [(2, 5)]),
+        ("def run(df):\n    return df.write_csv()\n", []),
+        ("def run(lf):\n    lf.sink_parquet(file='data/x')\n", [(2, 5)]),
+        # pathlib with a literal data-dir prefix
+        (
+            "from pathlib import Path\n\ndef run():\n    return Path('data/x.csv').read_text()\n",
+            [(4, 12)],
+        ),
+        (
+            "from pathlib import Path\n\ndef run(b):\n    (Path('data') / 'x').write_bytes(b)\n",
+            [(4, 5)],
+        ),
+        (
+            "from pathlib import Path\n\ndef run():\n    return open(Path('data') / 'x').read()\n",
+            [(4, 12)],
+        ),
+        ("from pathlib import Path\n\ndef run():\n    return Path('conf.toml').read_text()\n", []),
+        ("def run(p):\n    return p.read_text()\n", []),
+    ],
+)
+@pytest.mark.parametrize("path", ["src/core/silver_orders.py", f"{ASSETS}/silver/helpers.py"])
+def test_hard_coded_storage_is_where_storage_is_opened(body, expected, path):
+    """Core modules are read with ast, asset modules with libcst: both say the same."""
+    found = codes({path: body})
+    assert [(line, column) for code, line, column in found if code == "POL014"] == expected
+
+
 def test_the_storage_module_is_a_setting():
     files = {"src/core/io/tables.py": "import deltalake\n\ndeltalake.DeltaTable('t')\n"}
     assert [code for code, *_ in codes(files)] == ["POL014"]

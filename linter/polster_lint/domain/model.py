@@ -194,10 +194,12 @@ class TableRead:
 class StorageUse:
     """A read or write of storage that bypasses the storage module, found in a module.
 
-    ``kind`` is ``call`` (a pandas reader, a DataFrame writer, a call into a storage
-    library), ``uri`` (an ``abfs://``-style URI literal) or ``open`` (``open()`` of a
-    literal path; whether the path is in the data folder is the rule's decision, since
-    the folder is a setting). ``text`` is what to name: the call, the URI or the path.
+    ``kind`` is ``call`` (a pandas or polars reader, a DataFrame writer, a call into a
+    storage library), ``uri`` (an ``abfs://``-style URI literal outside text for people)
+    or ``open`` (``open()`` of a literal path) or ``open:<method>`` (``Path(...).<method>()``,
+    such as ``open:read_text``); whether the path is in the data folder is the rule's
+    decision, since the folder is a setting. ``text`` is what to name: the call, the URI
+    or the path.
     """
 
     kind: str

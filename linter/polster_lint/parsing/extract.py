@@ -41,12 +41,17 @@ from polster_lint.domain.model import (
 from polster_lint.parsing.imports import import_base, package_of
 from polster_lint.parsing.noqa import noqa_codes
 from polster_lint.parsing.reads import (
+    IN_MEMORY,
     OPEN_FUNCTIONS,
     PATH_CALLS,
+    PATH_METHODS,
+    READER_PATH_KEYWORDS,
+    TEXT_KEYWORDS,
     TOO_DEEP,
     WRITER_PATH_KEYWORDS,
     estimated_tokens,
     is_storage_uri,
+    is_text_call,
     python_tree,
     storage_call,
     syntax_error,
@@ -1237,21 +1242,53 @@ class _ModuleExtractor:
             for element in assets.elements
         ]
 
-    def _storage_use(self, call: cst.Call, local: dict[str, str]) -> StorageUse | None:
+    def _called(self, call: cst.Call, local: dict[str, str]) -> str | None:
+        """The dotted name ``call`` calls, through the module's imports and ``local``
+        (the imports made inside functions)."""
+        return _qualified_with(call.func, local) or self._qualify(call.func)
+
+    def _storage_use(
+        self, call: cst.Call, local: dict[str, str], buffers: set[str]
+    ) -> StorageUse | None:
         """``call`` as a storage read or write that bypasses the storage module, if it is
-        one; ``local`` holds the imports made inside functions."""
-        called = _qualified_with(call.func, local) or self._qualify(call.func)
+        one; ``local`` holds the imports made inside functions, ``buffers`` the names
+        assigned an in-memory buffer so far."""
+        called = self._called(call, local)
         if called in OPEN_FUNCTIONS:
             path = self._literal_path(call.args[0].value) if call.args else None
             return StorageUse("open", path, self._anchor(call)) if path is not None else None
         method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
-        given_path = any(
-            (argument.keyword is None and not argument.star)
-            or (argument.keyword is not None and argument.keyword.value in WRITER_PATH_KEYWORDS)
-            for argument in call.args
+        if method in PATH_METHODS and isinstance(call.func, cst.Attribute):
+            receiver = call.func.value
+            if isinstance(receiver, (cst.Call, cst.BinaryOperation)):
+                path = self._literal_path(receiver)
+                if path is not None:
+                    return StorageUse(f"open:{method}", path, self._anchor(call))
+        keywords = WRITER_PATH_KEYWORDS | READER_PATH_KEYWORDS
+        given = next(
+            (
+                argument.value
+                for argument in call.args
+                if (argument.keyword is None and not argument.star)
+                or (argument.keyword is not None and argument.keyword.value in keywords)
+            ),
+            None,
         )
-        what = storage_call(called, method, given_path)
+        target = None if given is None else "path"
+        if given is not None and self._in_memory(given, local, buffers):
+            target = "memory"
+        what = storage_call(called, method, target)
         return StorageUse("call", what, self._anchor(call)) if what is not None else None
+
+    def _in_memory(
+        self, expression: cst.BaseExpression, local: dict[str, str], buffers: set[str]
+    ) -> bool:
+        """Whether ``expression`` is an in-memory buffer: ``io.StringIO(...)``, a name
+        assigned one in this function, or a module constant holding one."""
+        if isinstance(expression, cst.Name) and expression.value in buffers:
+            return True
+        value = self._deref(expression)
+        return isinstance(value, cst.Call) and self._called(value, local) in IN_MEMORY
 
     def _literal_path(self, expression: cst.BaseExpression) -> str | None:
         """The literal start of a path: a string (or a constant holding one), an
@@ -2100,6 +2137,11 @@ class _UsesFinder(cst.CSTVisitor):
         self.local: dict[str, str] = {}
         """Imports made inside functions (``import deltalake`` in a body)."""
         self.depth = 0
+        self.buffers: set[str] = set()
+        """Names assigned an in-memory buffer (``buffer = io.StringIO()``), in source order."""
+        self.quiet = 0
+        """Inside a message for people (``log.info(...)``, ``description=``): a URI there
+        is named, not opened."""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.depth += 1
@@ -2133,9 +2175,42 @@ class _UsesFinder(cst.CSTVisitor):
         targets = self.extractor._built_check_targets(node)
         if targets is not None:
             self.facts.checks.extend(targets)
-        use = self.extractor._storage_use(node, self.local)
+        use = self.extractor._storage_use(node, self.local, self.buffers)
         if use is not None:
             self.facts.storage.append(use)
+        if self._is_message(node):
+            self.quiet += 1
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if self._is_message(original_node):
+            self.quiet -= 1
+
+    def _is_message(self, call: cst.Call) -> bool:
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        return is_text_call(self.extractor._called(call, self.local), method)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None and node.keyword.value in TEXT_KEYWORDS:
+            self.quiet += 1
+
+    def leave_Arg(self, original_node: cst.Arg) -> None:
+        keyword = original_node.keyword
+        if keyword is not None and keyword.value in TEXT_KEYWORDS:
+            self.quiet -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self._bind(node.targets[0].target.value, node.value)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None and isinstance(node.asname.name, cst.Name):
+            self._bind(node.asname.name.value, node.item)
+
+    def _bind(self, name: str, value: cst.BaseExpression) -> None:
+        if self.extractor._in_memory(value, self.local, set()):
+            self.buffers.add(name)
+        else:
+            self.buffers.discard(name)
 
     def visit_Expr(self, node: cst.Expr) -> bool:
         # a string statement is a docstring or a comment: its text is not data
@@ -2157,7 +2232,7 @@ class _UsesFinder(cst.CSTVisitor):
             self._uri(node, first.value)
 
     def _uri(self, node: cst.BaseExpression, text: object) -> None:
-        if isinstance(text, str) and is_storage_uri(text):
+        if isinstance(text, str) and is_storage_uri(text) and not self.quiet:
             self.facts.storage.append(StorageUse("uri", text, self.extractor._anchor(node)))
 
 

@@ -25,43 +25,105 @@ STORAGE_LIBRARIES = ("deltalake", "adlfs", "pyarrow.parquet", "pyarrow.dataset")
 """Libraries that reach tables directly: a call into one (a function, or a class such as
 ``DeltaTable``) reads or writes where the asset graph cannot see it."""
 
-PANDAS_READERS = "pandas.read_"
-"""pandas' file readers: ``read_csv``, ``read_parquet``, ``read_json``... (any prefix match)."""
+FILE_READERS = ("pandas.read_", "polars.read_", "polars.scan_")
+"""pandas' and polars' file readers: ``read_csv``, ``read_parquet``, ``scan_parquet``...
+(any prefix match, however the library is imported)."""
+
+NOT_FILE_READERS = frozenset(
+    {
+        "read_sql",
+        "read_sql_query",
+        "read_sql_table",
+        "read_gbq",
+        "read_clipboard",
+        "read_database",
+        "read_database_uri",
+    }
+)
+"""Readers of a database or the clipboard: a query is not a table file of the project."""
 
 FILE_WRITERS = frozenset(
-    {"to_parquet", "to_csv", "to_json", "to_excel", "to_feather", "to_orc", "to_pickle", "to_hdf"}
+    {
+        # pandas DataFrame
+        "to_parquet",
+        "to_csv",
+        "to_json",
+        "to_excel",
+        "to_feather",
+        "to_orc",
+        "to_pickle",
+        "to_hdf",
+        # polars DataFrame and LazyFrame
+        "write_parquet",
+        "write_csv",
+        "write_json",
+        "write_ndjson",
+        "write_ipc",
+        "write_ipc_stream",
+        "write_avro",
+        "write_excel",
+        "write_delta",
+        "sink_parquet",
+        "sink_csv",
+        "sink_ipc",
+        "sink_ndjson",
+    }
 )
 """DataFrame methods that write a file when given a path; without one, ``to_csv()`` and
-``to_json()`` return text, which stores nothing. The receiver's type is not known
+``write_csv()`` return text, which stores nothing. The receiver's type is not known
 statically, so any ``x.to_csv(path)`` counts."""
 
-WRITER_PATH_KEYWORDS = frozenset({"path", "path_or_buf", "excel_writer"})
+WRITER_PATH_KEYWORDS = frozenset({"path", "path_or_buf", "excel_writer", "file", "target"})
+
+READER_PATH_KEYWORDS = frozenset({"filepath_or_buffer", "path", "path_or_buf", "io", "source"})
+
+IN_MEMORY = frozenset({"io.StringIO", "io.BytesIO"})
+"""In-memory buffers: a reader or writer given one (or a name assigned one) stores nothing."""
 
 URI_SCHEMES = ("abfs://", "abfss://", "az://")
 """Azure storage URIs: a table addressed by one bypasses the storage module's settings."""
 
+TEXT_CALLS = frozenset({"builtins.print", "warnings.warn"})
+TEXT_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical"})
+"""Calls whose arguments are messages for people (``print``, ``log.info``,
+``context.log.warning``...): a URI in them is named, not opened."""
+
+TEXT_KEYWORDS = frozenset({"description", "metadata"})
+"""Keyword arguments that are text shown to people (an asset's ``description=``, its
+``metadata=``): a URI in them is named, not opened."""
+
 OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open"})
+
+PATH_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"})
+"""``pathlib.Path`` methods that read or write the file: ``Path("data/x").read_text()``."""
 
 PATH_CALLS = frozenset({"Path", "PurePath", "PosixPath", "join"})
 """Calls whose first argument starts the path they make: ``Path("data/x")``,
 ``os.path.join("data", name)``."""
 
-_MAY_TOUCH_STORAGE = re.compile(rb"read_|\.to_|open|://|deltalake|adlfs|pyarrow")
+_MAY_TOUCH_STORAGE = re.compile(
+    rb"read_|scan_|\.to_|\.write_|\.sink_|open|://|deltalake|adlfs|pyarrow"
+)
 """A cheap screen: a module without any of these has no storage use to look for."""
 
 
-def storage_call(qualified: str | None, method: str | None, given_path: bool) -> str | None:
+def storage_call(qualified: str | None, method: str | None, target: str | None) -> str | None:
     """What to call a call that reads or writes storage itself, or None when it does not.
 
     ``qualified`` is the dotted name called, through the module's imports (so
     ``pd.read_csv``, ``from pandas import read_csv`` and ``pandas.read_csv`` all read
     ``pandas.read_csv``); ``method`` the attribute called on an object (``df.to_csv``);
-    ``given_path`` whether the call has a first positional argument or a path keyword.
-    Building an exception of a storage library (``TableNotFoundError(...)``) is not
+    ``target`` what the call is given to read or write: ``path`` (a first positional
+    argument or a path keyword), ``memory`` (an ``io.StringIO``/``io.BytesIO`` buffer,
+    which stores nothing) or None (nothing). A database reader (``read_sql``) and
+    building an exception of a storage library (``TableNotFoundError(...)``) are not
     storage access.
     """
+    if target == "memory":
+        return None
     if qualified is not None:
-        if qualified.startswith(PANDAS_READERS):
+        name = qualified.rpartition(".")[2]
+        if qualified.startswith(FILE_READERS) and name not in NOT_FILE_READERS:
             return f"{qualified}()"
         in_library = any(
             qualified == library or qualified.startswith(library + ".")
@@ -69,9 +131,14 @@ def storage_call(qualified: str | None, method: str | None, given_path: bool) ->
         )
         if in_library and not qualified.endswith(("Error", "Exception")):
             return f"{qualified}()"
-    if method in FILE_WRITERS and given_path:
+    if method in FILE_WRITERS and target == "path":
         return f".{method}()"
     return None
+
+
+def is_text_call(qualified: str | None, method: str | None) -> bool:
+    """Whether a call's arguments are a message for people (see ``TEXT_METHODS``)."""
+    return qualified in TEXT_CALLS or method in TEXT_METHODS
 
 
 def is_storage_uri(text: str) -> bool:
@@ -146,20 +213,29 @@ def _extract_reads(
     imports: list[ast.Import | ast.ImportFrom] = []
     calls: list[ast.Call] = []
     strings: list[ast.Constant | ast.JoinedStr] = []
+    buffers: list[tuple[ast.expr, ast.expr]] = []  # (target, value) of assignments
     not_data: set[int] = set()  # docstrings, and the parts of f-strings (seen whole)
     for node in ast.walk(tree):  # one walk, parents first: imports, calls, strings
         if isinstance(node, ast.Call):
             calls.append(node)
+            for keyword in node.keywords:  # description=, metadata=: text for people
+                if keyword.arg in TEXT_KEYWORDS:
+                    not_data.update(id(inner) for inner in ast.walk(keyword.value))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(node)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             not_data.add(id(node.value))
         elif isinstance(node, ast.JoinedStr):
-            strings.append(node)
+            if id(node) not in not_data:
+                strings.append(node)
             not_data.update(id(part) for part in node.values)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if id(node) not in not_data:
                 strings.append(node)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            buffers.append((node.targets[0], node.value))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            buffers.append((node.optional_vars, node.context_expr))
     aliases = _aliases(imports, package)
     reads = sorted(
         (call for call in calls if _qualify(call.func, aliases, module) == READ_TABLE),
@@ -176,7 +252,14 @@ def _extract_reads(
             facts.reads.append(TableRead(key=None, text=" ".join(code.split()), anchor=anchor))
         positions.append(_position(lines, call.lineno, call.col_offset))
     if scan_storage:
-        uses = _storage_uses(calls, strings, aliases, module)
+        in_memory = {
+            target.id
+            for target, value in buffers
+            if isinstance(target, ast.Name)
+            and isinstance(value, ast.Call)
+            and _qualify(value.func, aliases, module) in IN_MEMORY
+        }
+        uses = _storage_uses(calls, strings, aliases, module, in_memory)
         for kind, text, node in sorted(uses, key=lambda use: (use[2].lineno, use[2].col_offset)):
             facts.storage.append(StorageUse(kind, text, len(positions)))
             positions.append(_position(lines, node.lineno, node.col_offset))
@@ -188,30 +271,50 @@ def _storage_uses(
     strings: list[ast.Constant | ast.JoinedStr],
     aliases: dict[str, str],
     module: str,
+    in_memory: set[str],
 ) -> list[tuple[str, str, ast.expr]]:
-    """The module's storage uses, as (kind, text, node): see ``StorageUse``."""
+    """The module's storage uses, as (kind, text, node): see ``StorageUse``.
+    ``in_memory`` holds the names assigned an in-memory buffer."""
     found: list[tuple[str, str, ast.expr]] = []
+    messages: set[int] = set()  # the strings in the arguments of print(), log.info()...
     for call in calls:
         func = call.func
-        if isinstance(func, ast.Name) and func.id == "open" and "open" not in aliases:
-            qualified: str | None = "builtins.open"
+        if isinstance(func, ast.Name) and func.id in ("open", "print") and func.id not in aliases:
+            qualified: str | None = f"builtins.{func.id}"
         else:
             qualified = _qualify(func, aliases, module)
+        method = func.attr if isinstance(func, ast.Attribute) else None
+        if is_text_call(qualified, method):
+            for argument in (*call.args, *(keyword.value for keyword in call.keywords)):
+                messages.update(id(inner) for inner in ast.walk(argument))
+            continue
         if qualified in OPEN_FUNCTIONS:
             path = _literal_path(call.args[0]) if call.args else None
             if path is not None:
                 found.append(("open", path, call))
             continue
-        method = func.attr if isinstance(func, ast.Attribute) else None
-        given_path = bool(call.args) or any(
-            keyword.arg in WRITER_PATH_KEYWORDS for keyword in call.keywords
-        )
-        what = storage_call(qualified, method, given_path)
+        if method in PATH_METHODS and isinstance(func, ast.Attribute):
+            receiver = func.value
+            path = _literal_path(receiver) if isinstance(receiver, (ast.Call, ast.BinOp)) else None
+            if path is not None:
+                found.append((f"open:{method}", path, call))
+                continue
+        positional = [argument for argument in call.args if not isinstance(argument, ast.Starred)]
+        given = positional[0] if positional else None
+        for keyword in call.keywords:
+            if given is None and keyword.arg in WRITER_PATH_KEYWORDS | READER_PATH_KEYWORDS:
+                given = keyword.value
+        target = None if given is None else "path"
+        if isinstance(given, ast.Name) and given.id in in_memory:
+            target = "memory"
+        elif isinstance(given, ast.Call) and _qualify(given.func, aliases, module) in IN_MEMORY:
+            target = "memory"
+        what = storage_call(qualified, method, target)
         if what is not None:
             found.append(("call", what, call))
     for node in strings:
         text = _literal_path(node)
-        if text is not None and is_storage_uri(text):
+        if text is not None and is_storage_uri(text) and id(node) not in messages:
             found.append(("uri", text, node))
     return found
 

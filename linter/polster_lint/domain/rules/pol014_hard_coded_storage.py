@@ -24,13 +24,22 @@ class HardCodedStorage(Rule):
     )
     what = (
         "An asset or core module reads or writes storage itself instead of through the "
-        "storage module (`storage-module`, `core.storage` by default): a pandas reader "
-        "(`pd.read_parquet`, `read_csv`... however pandas is imported), a DataFrame "
-        "written to a path (`df.to_parquet(path)`, `to_csv`...), `open()` of a literal "
-        "path in the data folder (`data-dir`), an `abfs://`, `abfss://` or `az://` URI "
-        "literal, or a call into `deltalake`, `adlfs`, `pyarrow.parquet` or "
-        "`pyarrow.dataset`. Not caught: `open()` of a computed path (a config file, "
-        "`DATA_DIR / name`), storage reached through a helper of another library."
+        "storage module (`storage-module`, `core.storage` by default). Caught: a pandas or "
+        "polars file reader (`pd.read_parquet`, `read_csv`, `pl.read_parquet`, "
+        "`pl.scan_csv`... however the library is imported); a DataFrame written to a "
+        "path (`df.to_parquet(path)`, `to_csv`, `df.write_parquet(path)`, `sink_csv`...); "
+        "`open()`, `Path(...).read_text()`, `read_bytes()`, `write_text()`, "
+        "`write_bytes()` or `.open()` of a literal path in the data folder (`data-dir`: "
+        '`"data/x.csv"`, `Path("data") / name`, an f-string starting there); an '
+        "`abfs://`, `abfss://` or `az://` URI literal in code; a call into `deltalake`, "
+        "`adlfs`, `pyarrow.parquet` or `pyarrow.dataset`. Not caught: a reader or writer "
+        "given an in-memory buffer (`io.StringIO(...)`, `io.BytesIO(...)`, or a name "
+        "assigned one), a database read (`read_sql`, `read_sql_query`, `read_sql_table`, "
+        "`read_gbq`, `pl.read_database`), a URI in text for people (a docstring, "
+        "`description=` or `metadata=`, the arguments of `print`, `warnings.warn` or a "
+        "logger's `debug`/`info`/`warning`/`error`/`exception`/`critical`), a path that "
+        "does not start as a literal (a config file, `DATA_DIR / name`), a buffer passed "
+        "in as a parameter, storage reached through a helper of another library."
     )
     why = (
         "These are reads and writes the asset graph cannot see: no rule checks them "
@@ -99,10 +108,11 @@ class HardCodedStorage(Rule):
 def _message(use: StorageUse, data_dir: str, storage: str) -> str | None:
     """What to say about a storage use; None for ``open()`` outside the data folder."""
     through = f"go through {storage} so the asset graph sees it"
-    if use.kind == "open":
+    if use.kind == "open" or use.kind.startswith("open:"):
         if not _in_folder(use.text, data_dir):
             return None
-        return f"open() of {use.text!r} in the data folder: {through}"
+        called = "open()" if use.kind == "open" else f"Path.{use.kind[5:]}()"
+        return f"{called} of {use.text!r} in the data folder: {through}"
     if use.kind == "uri":
         return f"storage URI {use.text!r} written out: {through}"
     return f"{use.text} reads or writes storage directly: {through}"
