@@ -16,9 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from polster_lint.adapters.fix_files import read_source, write_source
+import polster_lint.engine
+from polster_lint.adapters.fix_files import NotFixable, read_source, write_source
 from polster_lint.cli import main
+from polster_lint.domain.violation import ADD_DEPENDENCY, Fix
 from polster_lint.errors import ProjectError
+from polster_lint.fixes.apply import apply_edits
+from polster_lint.fixes.edit import Edit
 from polster_lint.fixes.noqa import without_codes
 
 from conftest import POLSTER_LINT, PYTHON, bake, run
@@ -488,10 +492,19 @@ def test_a_linked_module_is_not_written_through(tmp_path, capsys):
     target.rename(real)
     target.symlink_to(real)
     before = real.read_bytes()
-    assert lint(root, capsys, "--fix", "--select", "POL007")[0] == 1
+    status, _, err = lint(root, capsys, "--fix", "--select", "POL007")
+    assert status == 1
     assert target.is_symlink() and real.read_bytes() == before
     assert b"group_name='silver'" not in before
-    assert read_source(root, silver("wrong")) is None
+    assert err.startswith(
+        f"polster-lint: warning: {silver('wrong')} is not fixed: it is a symbolic link"
+    )
+    # --diff says why too, and does not pass for clean (exit 0) with a fix left undone.
+    status, out, err = lint(root, capsys, "--diff", "--select", "POL007")
+    assert status == 1 and silver("wrong") not in out
+    assert [line for line in err.splitlines() if "symbolic link" in line] == err.splitlines()
+    with pytest.raises(NotFixable, match="symbolic link"):
+        read_source(root, silver("wrong"))
 
 
 def test_a_file_changed_after_reading_is_not_overwritten(tmp_path):
@@ -575,3 +588,219 @@ def test_a_baked_project_broken_then_fixed_lints_clean_and_passes_its_tests(tmp_
     assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
     tests = run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+
+
+def hidden_read(module: str | bytes, name: str = "x") -> dict[str, str | bytes]:
+    """The files of a project whose silver/``name`` (``module``) reads bronze/customers in
+    its core module without declaring it (POL008)."""
+    return {silver(name): module, f"src/core/silver_{name}.py": reads("customers")}
+
+
+NOT_DECLARATIONS = {
+    "factory": (
+        "import dagster as dg\n\n\n"
+        "def make(name):\n"
+        '    @dg.asset(key=["silver", name], group_name="silver")\n'
+        "    def _asset() -> None: ...\n\n"
+        "    return _asset\n\n\n"
+        'silver_x = make("x")\n'
+    ),
+    "graph_asset": (
+        "import dagster as dg\n\n\n"
+        "@dg.op\ndef step(e):\n    return e\n\n\n"
+        '@dg.graph_asset(key=["silver", "x"], group_name="silver", '
+        'ins={"e": dg.AssetIn(key=["bronze", "orders"])})\n'
+        "def silver_x(e):\n    return step(e)\n"
+    ),
+    "graph_multi_asset": (
+        "import dagster as dg\n\n\n"
+        "@dg.op\ndef step():\n    return 1\n\n\n"
+        '@dg.graph_multi_asset(outs={"x": dg.AssetOut(key=["silver", "x"])}, group_name="silver")\n'
+        "def silver_x():\n    return {'x': step()}\n"
+    ),
+    "options": (
+        "import dagster as dg\n\n"
+        'OPTS = {"deps": [dg.AssetKey(["bronze", "orders"])]}\n\n\n'
+        '@dg.asset(key=["silver", "x"], group_name="silver", **OPTS)\n'
+        "def silver_x() -> None: ...\n"
+    ),
+    "shadowed": (
+        "from dagster import asset\n\n\n"
+        "def AssetKey(parts):  # our own helper\n"
+        '    return "/".join(parts)\n\n\n'
+        '@asset(key=["silver", "x"], group_name="silver")\n'
+        "def silver_x() -> None: ...\n"
+    ),
+    "shadowed_in_a_block": (
+        "from dagster import asset\n\n"
+        "try:\n    from ours import AssetKey\nexcept ImportError:\n    AssetKey = None\n\n\n"
+        '@asset(key=["silver", "x"], group_name="silver")\n'
+        "def silver_x() -> None: ...\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("style", NOT_DECLARATIONS)
+def test_only_a_dagster_asset_declaration_taking_deps_is_fixed(tmp_path, capsys, style):
+    """A factory's call, a graph asset (Dagster refuses ``deps`` there), a call given
+    ``**options`` and a module that binds ``AssetKey`` itself get no fix: the finding
+    stays, and the module is not touched."""
+    root = write_project(tmp_path, hidden_read(NOT_DECLARATIONS[style]))
+    before = contents(root)
+    status, out, _ = lint(root, capsys, "--fix", "--select", "POL008")
+    assert status == 1 and "POL008 silver/x reads table bronze/customers" in out, out
+    assert contents(root) == before
+    assert lint(root, capsys, "--diff", "--select", "POL008")[:2] == (0, "")
+
+
+def test_a_shadowed_asset_key_is_written_by_a_name_that_resolves(tmp_path, capsys):
+    module = (
+        "import dagster as dg\n"
+        "from dagster import AssetKey, asset\n\n"
+        "if dg:\n    def AssetKey(parts):\n        return parts\n\n\n"
+        '@asset(key=["silver", "x"], group_name="silver")\n'
+        "def silver_x() -> None: ...\n"
+    )
+    root = write_project(tmp_path, hidden_read(module))
+    assert lint(root, capsys, "--fix", "--select", "POL008")[:2] == (0, "")
+    assert (root / silver("x")).read_text() == module.replace(
+        'group_name="silver")', 'group_name="silver", deps=[dg.AssetKey(["bronze", "customers"])])'
+    )
+    assert dagster_edges(root) >= {("bronze/customers", "silver/x")}
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        'dg.AssetKey(["bronze", "customers"])',
+        "dg.AssetKey(['bronze', 'customers'])",
+        '"bronze/customers"',
+        '["bronze", "customers"]',
+        'dg.AssetDep(dg.AssetKey(["bronze", "customers"]))',
+    ],
+)
+def test_a_key_already_declared_is_not_added_again(declared):
+    """Another ``--fix`` may have added it since this run linted the file."""
+    source = (
+        "import dagster as dg\n\n\n"
+        f'@dg.asset(key=["silver", "x"], deps=[{declared}])\n'
+        "def silver_x() -> None: ...\n"
+    )
+    edit = Edit(Fix(ADD_DEPENDENCY, ("bronze", "customers")), 4, len("@dg.asset(key=") + 1)
+    assert apply_edits(source, [edit]) == source
+    other = source.replace("customers", "orders")
+    assert apply_edits(other, [edit]) != other
+
+
+def test_a_module_changed_since_it_was_linted_is_not_fixed(tmp_path, capsys, monkeypatch):
+    """The fix's positions are those of the bytes linted: an editor saving between the
+    lint and the fix (a new asset above, lines shifted) leaves the file unfixed."""
+    module = (
+        "import dagster as dg\n\n\n"
+        '@dg.asset(key=["silver", "x"], group_name="silver")\n'
+        "def silver_x() -> None: ...\n"
+    )
+    inserted = (
+        '@dg.asset(key=["silver", "z"], group_name="silver")\ndef silver_z() -> None: ...\n\n\n'
+    )
+    root = write_project(tmp_path, hidden_read(module))
+    path = root / silver("x")
+    reading = polster_lint.engine.read_source
+
+    def saved_meanwhile(*args, **kwargs):
+        path.write_text(module.replace("\n\n\n", "\n\n\n" + inserted, 1))
+        return reading(*args, **kwargs)
+
+    monkeypatch.setattr(polster_lint.engine, "read_source", saved_meanwhile)
+    status, _, err = lint(root, capsys, "--fix", "--no-cache", "--select", "POL008")
+    assert status == 2
+    assert err == (f"polster-lint: error: {silver('x')} changed since it was linted; not fixed\n")
+    assert path.read_text() == module.replace("\n\n\n", "\n\n\n" + inserted, 1)
+
+
+def test_a_module_libcst_does_not_write_back_as_read_is_not_fixed(tmp_path, capsys):
+    module = (
+        b"import dagster as dg\r\r\r"
+        b'@dg.asset(key=["silver", "x"], group_name="silver")\r'
+        b"def silver_x() -> None: ...\r"
+    )
+    root = write_project(tmp_path, hidden_read(module))
+    for option in ("--fix", "--diff"):
+        status, out, err = lint(root, capsys, option, "--select", "POL008")
+        assert status == 1 and (root / silver("x")).read_bytes() == module
+        assert err == (
+            f"polster-lint: warning: {silver('x')} is not fixed: "
+            "libcst does not write it back byte for byte\n"
+        )
+
+
+def test_a_read_only_module_is_not_rewritten_and_the_others_are_fixed(tmp_path, capsys):
+    module = (
+        "import dagster as dg\n\n\n"
+        '@dg.asset(key=["silver", "NAME"], group_name="silver")\n'
+        "def silver_NAME() -> None: ...\n"
+    )
+    files = hidden_read(module.replace("NAME", "x")) | hidden_read(module.replace("NAME", "y"), "y")
+    root = write_project(tmp_path, files)
+    locked = root / silver("x")
+    locked.chmod(0o444)
+    status, out, err = lint(root, capsys, "--fix", "--select", "POL008")
+    assert status == 2
+    assert err == (
+        f"polster-lint: error: cannot write {silver('x')}: Permission denied\nFixed 1 file.\n"
+    ) or err == (
+        f"Fixed 1 file.\npolster-lint: error: cannot write {silver('x')}: Permission denied\n"
+    )
+    assert locked.read_text() == module.replace("NAME", "x")
+    assert "bronze" in (root / silver("y")).read_text()
+    assert "silver/x reads" in out and "silver/y" not in out
+
+
+DIFFS = {
+    "latin1": (
+        "# -*- coding: latin-1 -*-\n"
+        '"""Données."""\n'
+        "import dagster as dg\n\n\n"
+        '@dg.asset(key=["silver", "x"], group_name="silver", description="é")  # ñ\n'
+        "def silver_x() -> None: ...\n"
+    ).encode("latin-1"),
+    "line_breaks": (
+        "import dagster as dg\n\n\n"
+        '@dg.asset(key=["silver", "x"], group_name="silver")\n'
+        'def silver_x() -> str:\n    return "a\u2028b\x0cc\x1cd\x85e"\n'
+    ).encode(),
+    "no_newline": (  # the edit on the last line itself: an unused noqa goes
+        b"import dagster as dg\n\n\n"
+        b'@dg.asset(key=["silver", "x"], group_name="silver")\n'
+        b"def silver_x() -> None: ...  # noqa: POL004"
+    ),
+    "crlf_no_newline": (
+        b'import dagster as dg\r\n\r\n\r\n@dg.asset(key=["silver", "x"], group_name="silver")'
+    )
+    + b"\r\ndef silver_x() -> None: ...",
+}
+
+
+@pytest.mark.parametrize("style", DIFFS)
+def test_diff_applies_with_git_apply_and_patch(tmp_path, style):
+    root = write_project(tmp_path, hidden_read(DIFFS[style]))
+    for command in (["git", "init", "-q"], ["git", "add", "-A"]):
+        assert run(command, cwd=root).returncode == 0
+    shown = subprocess.run(
+        [POLSTER_LINT, "--diff", "--no-cache", "--select", "POL004,POL008,POL100", "."],
+        cwd=root,
+        capture_output=True,
+    )
+    assert shown.returncode == 1 and shown.stdout, shown.stderr
+    patch = tmp_path / "fix.patch"
+    patch.write_bytes(shown.stdout)
+    checked = run(["git", "apply", "--check", str(patch)], cwd=root)
+    assert checked.returncode == 0, checked.stderr
+    dry = run(["patch", "-p1", "--dry-run", "-F0", "-i", str(patch)], cwd=root)
+    assert dry.returncode == 0 and "FAILED" not in dry.stdout, dry.stdout
+    before = (root / silver("x")).read_bytes()
+    assert run(["git", "apply", str(patch)], cwd=root).returncode == 0
+    applied = (root / silver("x")).read_bytes()
+    (root / silver("x")).write_bytes(before)
+    assert run([POLSTER_LINT, "--fix", "--no-cache", "."], cwd=root).returncode in (0, 1)
+    assert (root / silver("x")).read_bytes() == applied

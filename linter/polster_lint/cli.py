@@ -121,7 +121,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     if (args.fix or args.diff) and args.graph:
         raise ConfigError(f"--{'fix' if args.fix else 'diff'} cannot be combined with --graph")
     if args.fix or args.diff:
-        changes, fixed = fix_project(
+        fixed = fix_project(
             root,
             config,
             write=args.fix,
@@ -130,13 +130,24 @@ def _run(args: argparse.Namespace, prog: str) -> int:
             jobs=args.jobs,
             check_runtime=args.check_runtime,
         )
+        changes = fixed.changes
         if args.diff:
-            sys.stdout.write("".join(unified_diff(c.relative, c.before, c.after) for c in changes))
-            return 1 if changes else 0
-        if changes:
-            count = len(changes)
-            print(f"Fixed {count} file{'s' if count != 1 else ''}.", file=sys.stderr)
-        return _report(fixed.findings, args.format)
+            sys.stdout.flush()
+            for c in changes:
+                sys.stdout.buffer.write(unified_diff(c.relative, c.before, c.after, c.encoding))
+            sys.stdout.buffer.flush()
+        for line in fixed.notes:
+            print(f"{prog}: warning: {shown(line)}", file=sys.stderr)
+        for line in fixed.errors:
+            print(f"{prog}: error: {shown(line)}", file=sys.stderr)
+        if args.diff:
+            status = 1 if changes or fixed.notes else 0
+        else:
+            if changes:
+                count = len(changes)
+                print(f"Fixed {count} file{'s' if count != 1 else ''}.", file=sys.stderr)
+            status = _report(fixed.result.findings, args.format)
+        return 2 if fixed.errors else status
     result = lint_project(
         root,
         config,

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from polster_lint.adapters.cache import FactsSource, Parsed, Parsing, Verdict
-from polster_lint.adapters.fix_files import read_source, write_source
+from polster_lint.adapters.cache import FactsSource, Parsed, Parsing, Verdict, content_hash
+from polster_lint.adapters.fix_files import NotFixable, read_source, write_source
+from polster_lint.adapters.output import shown
 from polster_lint.adapters.project import (
     ListedFile,
     Listings,
@@ -39,6 +40,7 @@ from polster_lint.domain.layout import is_core_path, source_file, support_file
 from polster_lint.domain.model import Finding, Key, ModuleFacts, Position, SourceFile, key_string
 from polster_lint.domain.rules.pol100_unused_noqa import UnusedNoqa
 from polster_lint.domain.violation import Violation
+from polster_lint.errors import ProjectError
 from polster_lint.fixes.edit import Edit
 from polster_lint.parsing.reads import estimated_tokens, extract_reads, read_positions
 
@@ -84,9 +86,16 @@ class LintResult:
     """The findings of a run and their fixes; the graph and the modules' facts on demand
     (a warm run that took the last verdict as it was has not built them)."""
 
-    def __init__(self, placed: Placed, build: Callable[[], tuple[AssetGraph, _Collected]]) -> None:
+    def __init__(
+        self,
+        placed: Placed,
+        build: Callable[[], tuple[AssetGraph, _Collected]],
+        linted: Callable[[str], str | None] = lambda relative: None,
+    ) -> None:
         self.findings = placed.findings
         self.edits = placed.edits
+        self.linted = linted
+        """File -> the hash of the content it was linted as (None when unknown)."""
         self._build = build
         self._built: tuple[AssetGraph, _Collected] | None = None
 
@@ -124,11 +133,25 @@ def lint_project(
 
 @dataclass(frozen=True)
 class Change:
-    """What the fixes change in one file: its text before and after."""
+    """What the fixes change in one file: its text before and after, in its encoding."""
 
     relative: str
     before: str
     after: str
+    encoding: str = "utf-8"
+
+
+@dataclass
+class Fixed:
+    """What ``--fix``/``--diff`` did: the files changed, what is left to report, and one
+    line for each file whose fixes were not made, as a note (the file cannot be fixed
+    safely: a link, a file libcst would not write back as it is) or as an error (it could
+    not be written, or changed since it was linted)."""
+
+    changes: list[Change]
+    result: LintResult
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def fix_project(
@@ -139,32 +162,49 @@ def fix_project(
     use_cache: bool = True,
     jobs: int | None = None,
     check_runtime: bool = False,
-) -> tuple[list[Change], LintResult]:
+) -> Fixed:
     """The safe fixes of a run, file by file, and what is left to report.
 
     With ``write`` (``--fix``) each changed file is written, and the project is linted
     again: the result is what the fixes left. Without (``--diff``) nothing is written and
     the result is the run's own. The fixes are those of the findings that survive
-    ``--select``, ``--ignore`` and ``# noqa``; a file the fixes cannot be written into
-    (a link, outside the project) is left as it is.
+    ``--select``, ``--ignore`` and ``# noqa``. A fix is made only into the very bytes that
+    were linted (the positions are theirs); a file that cannot be fixed is left as it is,
+    and said so in one line, while the others are fixed.
     """
-    from polster_lint.fixes.apply import apply_edits  # libcst's codemods: only when fixing
+    from polster_lint.fixes.apply import NotRoundTrip, apply_edits  # libcst: only when fixing
 
     result = lint_project(root, config, only, use_cache, jobs)
-    changes = []
+    fixed = Fixed([], result)
     for relative, edits in sorted(result.edits.items()):
-        source = read_source(root, relative)
-        if source is None:
+        try:
+            source = read_source(root, relative, writable=write)
+        except NotFixable as refusal:
+            fixed.notes.append(f"{shown(relative)} is not fixed: {refusal}")
             continue
-        after = apply_edits(source.text, edits)
+        except ProjectError as error:
+            fixed.errors.append(str(error))
+            continue
+        if content_hash(source.data) != result.linted(relative):
+            fixed.errors.append(f"{shown(relative)} changed since it was linted; not fixed")
+            continue
+        try:
+            after = apply_edits(source.text, edits)
+        except NotRoundTrip as refusal:
+            fixed.notes.append(f"{shown(relative)} is not fixed: {refusal}")
+            continue
         if after == source.text:
             continue
         if write:
-            write_source(source, after)
-        changes.append(Change(relative, source.text, after))
-    if write and (changes or check_runtime):
-        result = lint_project(root, config, only, use_cache, jobs, check_runtime)
-    return changes, result
+            try:
+                write_source(source, after)
+            except ProjectError as error:
+                fixed.errors.append(str(error))
+                continue
+        fixed.changes.append(Change(relative, source.text, after, source.encoding))
+    if write and (fixed.changes or check_runtime):
+        fixed.result = lint_project(root, config, only, use_cache, jobs, check_runtime)
+    return fixed
 
 
 @contextmanager
@@ -233,7 +273,7 @@ def _lint_project(
         }
     placed = place(violations, noqa, config, _locator(source))
     source.close()
-    return LintResult(placed, build)
+    return LintResult(placed, build, source.linted_hash)
 
 
 def _earlier_verdict(

@@ -302,6 +302,9 @@ class FactsSource:
                 self._verdict_text = text if isinstance(text, str) else None
         self._records: dict[str, str] = cache.records if cache is not None else {}
         self._earlier_keys = frozenset(self._records)
+        self._linted: dict[str, str | None] = {}
+        """File -> the hash of the content its facts (and anchors) were taken from, for the
+        files read in this run; None when they were not taken from one same content."""
 
     @classmethod
     def open(
@@ -366,11 +369,22 @@ class FactsSource:
         except UnreadableFile:
             return []
         positions = self.parsing.locate(file, source)
+        if content_hash(source) != self.linted_hash(file.relative):
+            self._linted[file.relative] = None  # changed between its facts and its places
         record = _or_none(partial(_Record.parse, self._records.get(file.relative, "")))
         if cache is not None and record is not None and record.digest == content_hash(source):
             cache.positions[file.relative] = [[p.line, p.column] for p in positions]
             cache.changed = True
         return positions
+
+    def linted_hash(self, relative: str) -> str | None:
+        """The hash of the content the facts and anchor positions of ``relative`` were
+        taken from (None when unknown, or not from one same content): a fix made from
+        them is only right for that content."""
+        if relative in self._linted:
+            return self._linted[relative]
+        record = _or_none(partial(_Record.parse, self._records.get(relative, "")))
+        return record.digest if record is not None else None
 
     def remember(self, verdict: Verdict, files: list[str]) -> None:
         """Keep ``verdict``, found from the facts of ``files`` (relative paths): the cache
@@ -467,6 +481,7 @@ class FactsSource:
             parsed = self.parsing.run(task, files)
         for file, (facts, text, digest) in zip(files, parsed, strict=True):
             self._facts[file.relative] = facts
+            self._linted[file.relative] = digest
             self._store(file, text, digest, rewrite)
 
     def _parse_here(

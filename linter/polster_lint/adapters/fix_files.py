@@ -1,7 +1,9 @@
 """The files ``--fix`` rewrites: read as they are, written back whole or not at all.
 
 A fix is only written into a regular file of the project, never through a symbolic link
-(the link's target may be outside, or shared), and atomically: the new content goes to a
+(the link's target may be outside, or shared; the run says so), never into a file its
+owner may not write (a one-line error, as from ruff: replacing it would go around its
+permissions), and atomically: the new content goes to a
 temporary file beside it, with the same permissions, which then replaces the file in one
 step. If the file changed since it was read (an editor saved it meanwhile), the fix,
 made for the old content, is not written: that is a one-line error, not a lost edit.
@@ -23,6 +25,10 @@ from polster_lint.adapters.output import shown
 from polster_lint.errors import ProjectError
 
 
+class NotFixable(Exception):
+    """The file is not one ``--fix`` writes into (the message says why)."""
+
+
 @dataclass(frozen=True)
 class SourceText:
     """A file to fix, as read: its bytes, their text, and what writing it back needs."""
@@ -35,23 +41,37 @@ class SourceText:
     mode: int
 
 
-def read_source(root: Path, relative: str) -> SourceText | None:
-    """The file ``relative`` to ``root``; None when it may not be fixed (a link, not a
-    regular file, outside the project, unreadable, not text in its encoding)."""
+def read_source(root: Path, relative: str, writable: bool = False) -> SourceText:
+    """The file ``relative`` to ``root``. :class:`NotFixable` when it may not be fixed (a
+    link, not a regular file, outside the project, unreadable, not text in its encoding);
+    with ``writable``, ``ProjectError`` when it may not be written (no write permission)."""
     path = root / relative
     try:
         status = os.lstat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(status.st_mode) or not _inside(path, root):
-        return None
+    except OSError as error:
+        raise NotFixable(f"cannot be read: {error.strerror}") from None
+    if stat.S_ISLNK(status.st_mode):
+        raise NotFixable("it is a symbolic link (a fix is never written through one)")
+    if not stat.S_ISREG(status.st_mode):
+        raise NotFixable("it is not a regular file")
+    if not _inside(path, root):
+        raise NotFixable("it is outside the project")
     try:
         data = path.read_bytes()
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
-        return None
-    return SourceText(path, relative, data, text, encoding, stat.S_IMODE(status.st_mode))
+    except OSError as error:
+        raise NotFixable(f"cannot be read: {error.strerror}") from None
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        raise NotFixable("it is not text in its declared encoding") from None
+    mode = stat.S_IMODE(status.st_mode)
+    if writable and (not mode & _WRITE or not os.access(path, os.W_OK)):
+        raise ProjectError(f"cannot write {shown(relative)}: Permission denied")
+    return SourceText(path, relative, data, text, encoding, mode)
+
+
+_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+"""A file none may write (``chmod a-w``) is not written, even by root."""
 
 
 def write_source(source: SourceText, text: str) -> None:

@@ -5,6 +5,15 @@ declaration (its key, name or decorator) for POL008 and POL007, the comment's li
 POL100. The nodes are found on the tree as parsed, then one transformer rewrites them, so
 that every position refers to the same text, and everything outside the rewritten nodes
 is printed back as it was read: comments, quotes, line endings, blank lines.
+
+Only a Dagster asset declaration is ever edited: the call of an asset decorator on a
+module-level function (``@asset``, ``@dg.multi_asset(...)``...), or an ``AssetSpec`` /
+``AssetOut`` written in that decorator's ``specs``/``outs``. An asset made by a factory
+(``make("x")``), a comprehension or ``globals()[...]`` is reported and never rewritten: the
+call at its position is not the asset's. ``deps`` is only added where Dagster takes it
+(not to ``@graph_asset``, ``@graph_multi_asset``, ``@observable_source_asset`` or an
+``AssetOut``), and nothing is added to a call given ``*args`` or ``**options`` (which may
+hold the same keyword).
 """
 
 from collections.abc import Mapping, Sequence
@@ -30,18 +39,62 @@ from polster_lint.fixes.noqa import without_codes
 from polster_lint.fixes.strings import quote_of
 
 
+class NotRoundTrip(ValueError):
+    """libcst does not print the module back byte for byte as it read it (a file with
+    ``\\r``-only line endings, say): a fix would change more than its edit."""
+
+
 def apply_edits(source: str, edits: Sequence[Edit]) -> str:
     """``source`` with ``edits`` applied; unchanged when none applies (a module that no
-    longer parses, a declaration that moved or is written in a way no fix handles)."""
+    longer parses, a declaration that moved or is written in a way no fix handles).
+    :class:`NotRoundTrip` when the module, unedited, would not be written back as it is."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
         return source
+    if module.code != source:
+        raise NotRoundTrip("libcst does not write it back byte for byte")
+    imports = imports_of(module)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    places = _Places(wrapper.resolve(PositionProvider), edits)
+    places = _Places(wrapper.resolve(PositionProvider), edits, imports)
     module.visit(places)
-    fixer = _Fixer(places, imports_of(module))
+    fixer = _Fixer(places, imports)
     return module.visit(fixer).code
+
+
+_DECORATORS = frozenset(
+    ("asset", "multi_asset", "graph_asset", "graph_multi_asset", "observable_source_asset")
+)
+"""The Dagster decorators that make a function an asset (all take ``group_name``)."""
+
+_TAKES_DEPS = frozenset(("asset", "multi_asset", "AssetSpec"))
+"""The declarations Dagster 1.13 gives a ``deps`` parameter."""
+
+
+def _dagster_name(expression: cst.BaseExpression, imports: Imports) -> str | None:
+    """The Dagster name ``expression`` (a decorator or a call's function) stands for:
+    ``asset`` for ``asset`` imported from dagster or ``dg.asset``; None for a name of
+    anything else."""
+    if isinstance(expression, cst.Call):
+        expression = expression.func
+    if isinstance(expression, cst.Name):
+        local = expression.value
+        for (module, name), bound in imports.functions.items():
+            if bound == local:
+                return name if module == "dagster" or module.startswith("dagster.") else None
+        return local if imports.bindings[local] == 0 else None  # ``from dagster import *``
+    if isinstance(expression, cst.Attribute) and isinstance(expression.value, cst.Name):
+        base = expression.value.value
+        if any(
+            bound == base and (module == "dagster" or module.startswith("dagster."))
+            for module, bound in imports.modules.items()
+        ):
+            return expression.attr.value
+    return None
+
+
+def _has_star(call: cst.Call) -> bool:
+    return any(arg.star for arg in call.args)
 
 
 @dataclass
@@ -58,8 +111,15 @@ class _Places(cst.CSTVisitor):
     ``key=``, ``name=``, ``group_name=``), else the call starting there (a decorator call
     without a key), else a bare decorator there; the comments on the edited lines."""
 
-    def __init__(self, positions: Mapping[cst.CSTNode, CodeRange], edits: Sequence[Edit]) -> None:
+    def __init__(
+        self, positions: Mapping[cst.CSTNode, CodeRange], edits: Sequence[Edit], imports: Imports
+    ) -> None:
         self.positions = positions
+        self.imports = imports
+        self.declarations: dict[int, str] = {}
+        """id of each node that declares assets -> the Dagster name it calls."""
+        self.depth = 0
+        """How many function, class or lambda bodies the visit is in."""
         self.wanted: dict[tuple[int, int], _Targets] = {}
         self.noqa: dict[int, set[str]] = {}
         for edit in edits:
@@ -77,6 +137,53 @@ class _Places(cst.CSTVisitor):
         self.comments: dict[int, set[str]] = {}
         """id of a comment node -> the codes to take out of it."""
         self.first_example: cst.BaseExpression | None = None
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.depth == 0:  # a decorator inside a factory makes a new asset per call
+            for decorator in node.decorators:
+                self._declaration(decorator)
+        self.depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.depth -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.depth += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.depth -= 1
+
+    def _declaration(self, decorator: cst.Decorator) -> None:
+        """Register ``decorator`` when it is a Dagster asset decorator, with the
+        ``AssetSpec``s and ``AssetOut``s of a ``multi_asset``."""
+        called = _dagster_name(decorator.decorator, self.imports)
+        if called not in _DECORATORS:
+            return
+        call = decorator.decorator
+        if not isinstance(call, cst.Call):
+            self.declarations[id(decorator)] = called
+            return
+        self.declarations[id(call)] = called
+        if called != "multi_asset":
+            return
+        for arg in call.args:
+            name = arg.keyword.value if arg.keyword is not None else None
+            if name == "specs" and isinstance(arg.value, (cst.List, cst.Tuple)):
+                values = [e.value for e in arg.value.elements if isinstance(e, cst.Element)]
+            elif name == "outs" and isinstance(arg.value, cst.Dict):
+                values = [e.value for e in arg.value.elements if isinstance(e, cst.DictElement)]
+            else:
+                continue
+            wanted = "AssetSpec" if name == "specs" else "AssetOut"
+            for value in values:
+                if isinstance(value, cst.Call) and _dagster_name(value, self.imports) == wanted:
+                    self.declarations[id(value)] = wanted
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         start = self.positions[node].start
@@ -104,11 +211,17 @@ class _Places(cst.CSTVisitor):
         """id of each node to rewrite -> its fixes."""
         found: dict[int, _Targets] = {}
         for position, targets in self.wanted.items():
-            node = self.by_argument.get(position) or self.by_start.get(position)
+            candidates = (self.by_argument.get(position), self.by_start.get(position))
+            node = next(
+                (n for n in candidates if n is not None and id(n) in self.declarations), None
+            )
             if node is None:
-                continue
+                continue  # not an asset declaration: a factory's call, say
+            if isinstance(node, cst.Call) and _has_star(node):
+                continue  # ``**options`` may hold the keyword: adding it could repeat it
             merged = found.setdefault(id(node), _Targets())
-            merged.keys += [item for item in targets.keys if item not in merged.keys]
+            if self.declarations[id(node)] in _TAKES_DEPS:
+                merged.keys += [item for item in targets.keys if item not in merged.keys]
             merged.group = targets.group or merged.group
         return found
 
@@ -140,13 +253,14 @@ class _Fixer(cst.CSTTransformer):
         if targets.keys:
             example = example_of(call) or self.module_example
             quote = quote_of(example) if example is not None else quote_of(call)
-            written = [
-                dependency(key, symbol, example, self.imports, quote)
-                for key, symbol in targets.keys
-            ]
-            changed = with_dependencies(call, [item.code for item in written])
+            written = []
+            for key, symbol in targets.keys:
+                item = dependency(key, symbol, example, self.imports, quote)
+                if item is not None:  # else no name resolves to what it must mean
+                    written.append((item, key))
+            changed = with_dependencies(call, [(item.code, key) for item, key in written])
             if changed is not call:
-                self._need(written)
+                self._need([item for item, _ in written])
             call = changed
         return call
 

@@ -10,11 +10,13 @@ dagster: ``dg.AssetKey`` under ``import dagster as dg``, ``AssetKey`` (imported 
 under ``from dagster import ...``.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from polster_lint.domain.model import Key
+from polster_lint.fixes.bindings import module_bindings
 from polster_lint.fixes.sequence import appended, argument, with_keyword
 from polster_lint.fixes.strings import string
 
@@ -34,8 +36,14 @@ class Imports:
     """(module, name) -> local name, for ``from module import name [as local]``."""
     modules: dict[str, str] = field(default_factory=dict)
     """module -> the name ``import module [as local]`` binds."""
-    bound: frozenset[str] = frozenset()
-    """Every top-level name, so that an added import never shadows one."""
+    bindings: Counter[str] = field(default_factory=Counter)
+    """How many times the module binds each name at module scope (nested blocks too): a
+    name is written only when it means what the fix means, an import only added for a name
+    the module does not bind at all."""
+
+    def sole(self, local: str) -> bool:
+        """Whether ``local`` (an imported name) is bound once, by its import alone."""
+        return "." in local or self.bindings[local.split(".")[0]] == 1
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,7 @@ def imports_of(module: cst.Module) -> Imports:
     dagster, asset_key = None, None
     functions: dict[tuple[str, str], str] = {}
     modules: dict[str, str] = {}
-    bound: set[str] = set()
     for statement in module.body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            bound.add(statement.name.value)
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
@@ -61,7 +66,6 @@ def imports_of(module: cst.Module) -> Imports:
                 for alias in small.names:
                     name = _EMPTY.code_for_node(alias.name)
                     modules[name] = alias.evaluated_alias or name
-                    bound.add(alias.evaluated_alias or name.split(".")[0])
                     if name == "dagster":
                         dagster = modules[name]
             elif (
@@ -77,13 +81,9 @@ def imports_of(module: cst.Module) -> Imports:
                         alias.evaluated_alias or alias.evaluated_name,
                     )
                     functions[(source, name)] = local
-                    bound.add(local)
                     if (source, name) == ("dagster", "AssetKey"):
                         asset_key = local
-            elif isinstance(small, (cst.Assign, cst.AnnAssign)):
-                targets = small.targets if isinstance(small, cst.Assign) else [small]
-                bound.update(t.target.value for t in targets if isinstance(t.target, cst.Name))
-    return Imports(dagster, asset_key, functions, modules, frozenset(bound))
+    return Imports(dagster, asset_key, functions, modules, module_bindings(module))
 
 
 def dependency(
@@ -92,8 +92,9 @@ def dependency(
     example: cst.BaseExpression | None,
     imports: Imports,
     quote: str,
-) -> Dependency:
-    """``key`` written like ``example`` (another dependency of the module)."""
+) -> Dependency | None:
+    """``key`` written like ``example`` (another dependency of the module); None when the
+    module binds every name it could be written with to something else."""
     if isinstance(example, cst.SimpleString) and len(key) == 1:
         return Dependency(string(key[0], quote).value)
     if isinstance(example, (cst.List, cst.Tuple)) and example.elements:
@@ -105,7 +106,7 @@ def dependency(
             return Dependency(f"{function}({_key_list(key, quote)})")
         if called == "AssetDep" and example.args and example.args[0].keyword is None:
             inner = dependency(key, symbol, example.args[0].value, imports, quote)
-            return Dependency(f"{function}({inner.code})", inner.needs)
+            return None if inner is None else Dependency(f"{function}({inner.code})", inner.needs)
     if isinstance(example, (cst.Name, cst.Attribute)) and symbol is not None:
         function_style = _function(symbol, imports)
         if function_style is not None:
@@ -117,21 +118,26 @@ def _function(symbol: tuple[str, str], imports: Imports) -> Dependency | None:
     """The upstream asset's function, by the name the module already gives it, or
     imported under its own name when that name is free."""
     module, name = symbol
-    if symbol in imports.functions:
+    if symbol in imports.functions and imports.sole(imports.functions[symbol]):
         return Dependency(imports.functions[symbol])
-    if module in imports.modules:
+    if module in imports.modules and imports.sole(imports.modules[module]):
         return Dependency(f"{imports.modules[module]}.{name}")
-    if name in imports.bound:
+    if imports.bindings[name]:
         return None
     return Dependency(name, symbol)
 
 
-def _asset_key(key: Key, imports: Imports, quote: str) -> Dependency:
+def _asset_key(key: Key, imports: Imports, quote: str) -> Dependency | None:
+    """``AssetKey([...])`` by a name that resolves to Dagster's: the module's own import of
+    it, ``dg.AssetKey`` under ``import dagster as dg``, else a new import, unless the
+    module binds ``AssetKey`` to something else."""
     listed = _key_list(key, quote)
-    if imports.asset_key is not None:
+    if imports.asset_key is not None and imports.sole(imports.asset_key):
         return Dependency(f"{imports.asset_key}({listed})")
-    if imports.dagster is not None:
+    if imports.dagster is not None and imports.sole(imports.dagster):
         return Dependency(f"{imports.dagster}.AssetKey({listed})")
+    if imports.bindings["AssetKey"]:
+        return None
     return Dependency(f"AssetKey({listed})", ("dagster", "AssetKey"))
 
 
@@ -152,12 +158,27 @@ def example_of(call: cst.Call) -> cst.BaseExpression | None:
     return None
 
 
-def with_dependencies(call: cst.Call, codes: list[str]) -> cst.Call:
-    """``call`` (an asset declaration) with ``codes`` added to its ``deps`` list, which
-    is created when missing. A ``deps=`` that is not a literal list (a name, a call) is
-    the author's, and left alone."""
-    values = [cst.parse_expression(code) for code in codes]
+def with_dependencies(call: cst.Call, added: list[tuple[str, Key]]) -> cst.Call:
+    """``call`` (an asset declaration) with the dependencies ``added`` (code, and the key
+    it names) in its ``deps`` list, which is created when missing. A key the list already
+    names is not added again (another run may have added it since this one read the
+    file). A ``deps=`` that is not a literal list (a name, a call) is the author's, and
+    left alone."""
     given = argument(call, "deps")
+    declared = set()
+    if given is not None and isinstance(given.value, (cst.List, cst.Tuple)):
+        declared = {
+            _declared(item.value) for item in given.value.elements if isinstance(item, cst.Element)
+        }
+    values = []
+    for code, key in added:
+        value = cst.parse_expression(code)
+        if key in declared or _declared(value) in declared:
+            continue
+        declared.add(key)
+        values.append(value)
+    if not values:
+        return call
     if given is None:
         elements: list[cst.Element] = []
         for value in values:
@@ -186,6 +207,31 @@ def with_dependencies(call: cst.Call, codes: list[str]) -> cst.Call:
     for value in values:
         elements = appended(elements, cst.Element(value), opening)
     return call.with_deep_changes(given, value=listed.with_changes(elements=elements))
+
+
+def _declared(value: cst.BaseExpression) -> Key | str:
+    """The key a dependency names, when written as a key (a string, a key list, an
+    ``AssetKey``, an ``AssetDep`` of one); else its code (an asset function)."""
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        return tuple(value.evaluated_value.split("/"))
+    if isinstance(value, (cst.List, cst.Tuple)):
+        parts = [
+            item.value.evaluated_value
+            for item in value.elements
+            if isinstance(item, cst.Element) and isinstance(item.value, cst.SimpleString)
+        ]
+        if len(parts) == len(value.elements) and all(isinstance(p, str) for p in parts):
+            return tuple(str(part) for part in parts)
+    if isinstance(value, cst.Call) and value.args and value.args[0].keyword is None:
+        called = _EMPTY.code_for_node(value.func).rpartition(".")[2]
+        inner = value.args[0].value
+        if called == "AssetKey" and isinstance(inner, cst.SimpleString):
+            text = inner.evaluated_value
+            if isinstance(text, str):
+                return (text,)
+        if called in ("AssetKey", "AssetDep"):
+            return _declared(inner)
+    return _EMPTY.code_for_node(value)
 
 
 def _with_closing(
