@@ -804,3 +804,96 @@ def test_diff_applies_with_git_apply_and_patch(tmp_path, style):
     (root / silver("x")).write_bytes(before)
     assert run([POLSTER_LINT, "--fix", "--no-cache", "."], cwd=root).returncode in (0, 1)
     assert (root / silver("x")).read_bytes() == applied
+
+
+RUFF = str(Path(sys.executable).parent / "ruff")
+
+LAYOUTS = {
+    # The generated projects' layout: arguments one per line, a deps line too long now.
+    "exploded": (
+        "import dagster as dg\n\n\n"
+        "@dg.asset(\n"
+        '    key=["silver", "exploded"],\n'
+        '    group_name="silver",\n'
+        '    deps=[dg.AssetKey(["bronze", "orders"]), dg.AssetKey(["bronze", "orders_archive"])],\n'
+        ")\n"
+        "def silver_exploded() -> None: ...\n",
+        "import dagster as dg\n\n\n"
+        "@dg.asset(\n"
+        '    key=["silver", "exploded"],\n'
+        '    group_name="silver",\n'
+        "    deps=[\n"
+        '        dg.AssetKey(["bronze", "orders"]),\n'
+        '        dg.AssetKey(["bronze", "orders_archive"]),\n'
+        '        dg.AssetKey(["bronze", "customers"]),\n'
+        "    ],\n"
+        ")\n"
+        "def silver_exploded() -> None: ...\n",
+    ),
+    "inline": (
+        "import dagster as dg\n\n\n"
+        '@dg.asset(key=["silver", "inline"], group_name="silver", description="a longer one")\n'
+        "def silver_inline() -> None: ...\n",
+        "import dagster as dg\n\n\n"
+        "@dg.asset(\n"
+        '    key=["silver", "inline"],\n'
+        '    group_name="silver",\n'
+        '    description="a longer one",\n'
+        '    deps=[dg.AssetKey(["bronze", "customers"])],\n'
+        ")\n"
+        "def silver_inline() -> None: ...\n",
+    ),
+    "comment": (
+        "import dagster as dg\n\n\n"
+        "@dg.asset(\n"
+        '    key=["silver", "comment"],\n'
+        '    group_name="silver",\n'
+        "    deps=[  # filled in later\n"
+        "    ],\n"
+        ")\n"
+        "def silver_comment() -> None: ...\n",
+        "import dagster as dg\n\n\n"
+        "@dg.asset(\n"
+        '    key=["silver", "comment"],\n'
+        '    group_name="silver",\n'
+        "    deps=[  # filled in later\n"
+        '        dg.AssetKey(["bronze", "customers"]),\n'
+        "    ],\n"
+        ")\n"
+        "def silver_comment() -> None: ...\n",
+    ),
+    "relative": (
+        "import dagster as dg\n\n"
+        "from ..bronze.run_bronze_orders import bronze_orders\n\n\n"
+        '@dg.asset(key=["silver", "relative"], group_name="silver", deps=[bronze_orders])\n'
+        "def silver_relative() -> None: ...\n",
+        "import dagster as dg\n\n"
+        f"from {B}.run_bronze_customers import bronze_customers\n\n"
+        "from ..bronze.run_bronze_orders import bronze_orders\n\n\n"
+        '@dg.asset(key=["silver", "relative"], group_name="silver", '
+        "deps=[bronze_orders, bronze_customers])\n"
+        "def silver_relative() -> None: ...\n",
+    ),
+}
+
+
+def test_fixes_keep_ruff_format_and_isort_happy(tmp_path, capsys):
+    """ruff's line length read from pyproject.toml: a deps list that would pass it is
+    laid out one element per line, a list holding only a comment is filled a step in,
+    and a new absolute import goes in its isort section."""
+    files: dict[str, str | bytes] = {
+        "pyproject.toml": '[tool.ruff]\nline-length = 100\nsrc = ["src"]\n',
+    }
+    for name, (before, _) in LAYOUTS.items():
+        reading = ("orders", "customers") if "bronze_orders" in before else ("customers",)
+        files |= {silver(name): before, f"src/core/silver_{name}.py": reads(*reading)}
+    root = write_project(tmp_path, files)
+    status, out, _ = lint(root, capsys, "--fix", "--select", "POL008")
+    assert (status, out) == (0, ""), out
+    for name, (_, after) in LAYOUTS.items():
+        assert (root / silver(name)).read_text() == after, name
+    modules = [silver(name) for name in LAYOUTS]
+    formatted = run([RUFF, "format", "--check", "--diff", *modules], cwd=root)
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    checked = run([RUFF, "check", "--select", "I", "--no-cache", *modules], cwd=root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -32,6 +32,7 @@ from polster_lint.adapters.project import (
     list_files,
     read_module,
 )
+from polster_lint.adapters.pyproject import ruff_line_length
 from polster_lint.adapters.runtime import runtime_differences
 from polster_lint.domain.checks import check_all
 from polster_lint.domain.config import BYTES_PER_TOKEN, MAX_FILE_SIZE_RANGE, LintConfig
@@ -176,6 +177,8 @@ def fix_project(
 
     result = lint_project(root, config, only, use_cache, jobs)
     fixed = Fixed([], result)
+    line_length = ruff_line_length(root) if result.edits else None
+    first_party = _first_party(root / config.source_root) if result.edits else frozenset()
     for relative, edits in sorted(result.edits.items()):
         try:
             source = read_source(root, relative, writable=write)
@@ -189,7 +192,7 @@ def fix_project(
             fixed.errors.append(f"{shown(relative)} changed since it was linted; not fixed")
             continue
         try:
-            after = apply_edits(source.text, edits)
+            after = apply_edits(source.text, edits, line_length, first_party)
         except NotRoundTrip as refusal:
             fixed.notes.append(f"{shown(relative)} is not fixed: {refusal}")
             continue
@@ -205,6 +208,19 @@ def fix_project(
     if write and (fixed.changes or check_runtime):
         fixed.result = lint_project(root, config, only, use_cache, jobs, check_runtime)
     return fixed
+
+
+def _first_party(source_root: Path) -> frozenset[str]:
+    """The project's top-level packages and modules (isort's first party)."""
+    try:
+        entries = list(os.scandir(source_root))
+    except OSError:
+        return frozenset()
+    return frozenset(
+        entry.name.removesuffix(".py")
+        for entry in entries
+        if entry.name.isidentifier() or entry.name.endswith(".py")
+    )
 
 
 @contextmanager

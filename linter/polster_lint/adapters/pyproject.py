@@ -96,6 +96,23 @@ def load_config(project_root: Path) -> LintConfig:
     return config_from_table(table)
 
 
+def ruff_line_length(project_root: Path) -> int | None:
+    """ruff's ``line-length`` for the project (``[tool.ruff]``; 88, ruff's default, when
+    that table does not set it); None when the project does not configure ruff or its
+    ``pyproject.toml`` cannot be read (``load_config`` reports that)."""
+    try:
+        text = read_module(project_root / "pyproject.toml", project_root, _MAX_PYPROJECT_SIZE)
+        ruff = tomllib.loads(text.decode("utf-8")).get("tool", {}).get("ruff")
+    except (UnreadableFile, ValueError, RecursionError, AttributeError):
+        return None
+    if not isinstance(ruff, dict):
+        return None
+    length = ruff.get("line-length", 88)
+    return (
+        length if isinstance(length, int) and not isinstance(length, bool) and length > 0 else None
+    )
+
+
 def config_from_table(table: dict[str, object]) -> LintConfig:
     """The settings from the ``[tool.polster.lint]`` table, checked option by option."""
     unknown = sorted(set(table) - _OPTIONS)

@@ -32,9 +32,11 @@ from polster_lint.fixes.dependency import (
     imports_of,
     with_dependencies,
 )
+from polster_lint.fixes.diff import lines_of
 from polster_lint.fixes.edit import Edit
 from polster_lint.fixes.group import with_group
 from polster_lint.fixes.imports import with_import
+from polster_lint.fixes.layout import laid_out
 from polster_lint.fixes.noqa import without_codes
 from polster_lint.fixes.strings import quote_of
 
@@ -44,10 +46,17 @@ class NotRoundTrip(ValueError):
     ``\\r``-only line endings, say): a fix would change more than its edit."""
 
 
-def apply_edits(source: str, edits: Sequence[Edit]) -> str:
+def apply_edits(
+    source: str,
+    edits: Sequence[Edit],
+    line_length: int | None = None,
+    first_party: frozenset[str] = frozenset(),
+) -> str:
     """``source`` with ``edits`` applied; unchanged when none applies (a module that no
     longer parses, a declaration that moved or is written in a way no fix handles).
-    :class:`NotRoundTrip` when the module, unedited, would not be written back as it is."""
+    :class:`NotRoundTrip` when the module, unedited, would not be written back as it is.
+    With ``line_length`` (ruff's, from the project), a ``deps`` list that would make its
+    line longer is laid out one element per line, as ``ruff format`` would."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
@@ -58,7 +67,7 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> str:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     places = _Places(wrapper.resolve(PositionProvider), edits, imports)
     module.visit(places)
-    fixer = _Fixer(places, imports)
+    fixer = _Fixer(places, imports, line_length, lines_of(source), first_party)
     return module.visit(fixer).code
 
 
@@ -227,7 +236,18 @@ class _Places(cst.CSTVisitor):
 
 
 class _Fixer(cst.CSTTransformer):
-    def __init__(self, places: _Places, imports: Imports) -> None:
+    def __init__(
+        self,
+        places: _Places,
+        imports: Imports,
+        line_length: int | None,
+        lines: list[str],
+        first_party: frozenset[str],
+    ) -> None:
+        self.first_party = first_party
+        self.positions = places.positions
+        self.line_length = line_length
+        self.lines = lines
         self.targets = places.targets()
         self.comments = places.comments
         self.module_example = places.first_example
@@ -236,7 +256,9 @@ class _Fixer(cst.CSTTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         targets = self.targets.get(id(original_node))
-        return updated_node if targets is None else self._fixed(updated_node, targets)
+        if targets is None:
+            return updated_node
+        return self._fixed(updated_node, targets, self.positions[original_node])
 
     def leave_Decorator(
         self, original_node: cst.Decorator, updated_node: cst.Decorator
@@ -245,9 +267,10 @@ class _Fixer(cst.CSTTransformer):
         if targets is None:
             return updated_node
         call = cst.Call(func=updated_node.decorator)
-        return updated_node.with_changes(decorator=self._fixed(call, targets))
+        at = self.positions[original_node.decorator]
+        return updated_node.with_changes(decorator=self._fixed(call, targets, at))
 
-    def _fixed(self, call: cst.Call, targets: _Targets) -> cst.Call:
+    def _fixed(self, call: cst.Call, targets: _Targets, at: CodeRange) -> cst.Call:
         if targets.group is not None:
             call = with_group(call, targets.group)
         if targets.keys:
@@ -261,6 +284,9 @@ class _Fixer(cst.CSTTransformer):
             changed = with_dependencies(call, [(item.code, key) for item, key in written])
             if changed is not call:
                 self._need([item for item, _ in written])
+                line = self.lines[at.start.line - 1] if at.start.line <= len(self.lines) else ""
+                indent = line[: len(line) - len(line.lstrip(" \t"))]
+                changed = laid_out(changed, at.start.column, indent, self.line_length)
             call = changed
         return call
 
@@ -292,6 +318,8 @@ class _Fixer(cst.CSTTransformer):
         return updated_node.with_changes(comment=cst.Comment(text))
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        # An asset function is the project's own: its package is first party.
+        ours = {source.split(".")[0] for source, _ in self.needed if source != "dagster"}
         for source, name in self.needed:
-            updated_node = with_import(updated_node, source, name)
+            updated_node = with_import(updated_node, source, name, self.first_party | ours)
         return updated_node

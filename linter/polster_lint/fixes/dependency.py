@@ -17,6 +17,7 @@ import libcst as cst
 
 from polster_lint.domain.model import Key
 from polster_lint.fixes.bindings import module_bindings
+from polster_lint.fixes.layout import exploded_list
 from polster_lint.fixes.sequence import appended, argument, with_keyword
 from polster_lint.fixes.strings import string
 
@@ -204,6 +205,15 @@ def with_dependencies(call: cst.Call, added: list[tuple[str, Key]]) -> cst.Call:
             comma=trailing.with_changes(whitespace_after=closing)
         )
         listed = _with_closing(listed, cst.SimpleWhitespace(""))
+    if (
+        not elements
+        and isinstance(listed, cst.List)
+        and isinstance(opening, cst.ParenthesizedWhitespace)
+    ):
+        # ``deps=[  # filled in later`` then ``]`` on a line of its own: one per line,
+        # a step in from the bracket's line.
+        filled = listed.with_changes(elements=[cst.Element(value) for value in values])
+        return call.with_deep_changes(given, value=exploded_list(filled, opening.last_line.value))
     for value in values:
         elements = appended(elements, cst.Element(value), opening)
     return call.with_deep_changes(given, value=listed.with_changes(elements=elements))

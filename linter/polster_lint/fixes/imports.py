@@ -2,10 +2,12 @@
 
 Into the module's existing ``from module import ...`` when there is one, at its sorted
 place when its names are sorted (isort's order: constants, classes, then the rest);
-otherwise a new statement among the imports of the same top-level package, in order,
-or after the last import.
+otherwise a new statement in its isort section (standard library, third party, first
+party, relative), in order among the ``from`` imports there, or as a section of its own
+after the earlier ones, a blank line apart.
 """
 
+import sys
 from collections.abc import Sequence
 
 import libcst as cst
@@ -15,8 +17,11 @@ from polster_lint.fixes.sequence import appended, separator
 _EMPTY = cst.Module([])
 
 
-def with_import(module: cst.Module, source: str, name: str) -> cst.Module:
-    """``module`` with ``name`` imported from ``source`` (absolute), if it is not yet."""
+def with_import(
+    module: cst.Module, source: str, name: str, first_party: frozenset[str] = frozenset()
+) -> cst.Module:
+    """``module`` with ``name`` imported from ``source`` (absolute), if it is not yet;
+    ``first_party``: the project's top-level packages (isort's first-party section)."""
     body = list(module.body)
     for index, statement in enumerate(body):
         found = _from_import(statement, source)
@@ -30,7 +35,7 @@ def with_import(module: cst.Module, source: str, name: str) -> cst.Module:
         body[index] = statement.with_deep_changes(found, names=names)
         return module.with_changes(body=body)
     line = cst.parse_statement(f"from {source} import {name}\n")
-    return module.with_changes(body=_placed(body, line, source))
+    return module.with_changes(body=_placed(body, line, source, first_party))
 
 
 def _from_import(statement: cst.CSTNode, source: str) -> cst.ImportFrom | None:
@@ -70,45 +75,73 @@ def _inserted(
     return [*names[:position], new.with_changes(comma=comma), *names[position:]]
 
 
-def _module_of(statement: cst.CSTNode) -> str | None:
-    """The module a top-level import statement imports from (the first, for ``import a, b``)."""
+def _module_of(statement: cst.CSTNode) -> tuple[str, bool] | None:
+    """The module a top-level import statement imports from (the first, for ``import a,
+    b``), and whether it is a ``from`` import; ``"."`` for a relative import."""
     if not isinstance(statement, cst.SimpleStatementLine):
         return None
     for small in statement.body:
-        if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
-            return _EMPTY.code_for_node(small.module)
+        if isinstance(small, cst.ImportFrom):
+            if small.relative or small.module is None:
+                return ".", True
+            return _EMPTY.code_for_node(small.module), True
         if isinstance(small, cst.Import):
-            return _EMPTY.code_for_node(small.names[0].name)
+            return _EMPTY.code_for_node(small.names[0].name), False
     return None
+
+
+def _section(module: str, first_party: frozenset[str]) -> int:
+    """isort's section: the standard library, third party, first party, relative."""
+    top = module.split(".")[0]
+    if not top:
+        return 3
+    if top in sys.stdlib_module_names:
+        return 0
+    return 2 if top in first_party else 1
 
 
 def _placed(
     body: list[cst.SimpleStatementLine | cst.BaseCompoundStatement],
     line: cst.SimpleStatementLine | cst.BaseCompoundStatement,
     source: str,
+    first_party: frozenset[str],
 ) -> list[cst.SimpleStatementLine | cst.BaseCompoundStatement]:
-    """``body`` with the import statement ``line`` among its imports."""
+    """``body`` with the ``from`` import statement ``line`` among its imports, in its
+    isort section (after ``import dagster as dg``, before the relative imports), in
+    order there, a blank line apart from the other sections."""
+    section = _section(source, first_party)
     imported = [
-        (index, module)
+        (index, module, is_from, _section(module, first_party))
         for index, statement in enumerate(body)
-        if (module := _module_of(statement)) is not None
+        if (found := _module_of(statement)) is not None
+        for module, is_from in [found]
     ]
-    top = source.split(".")[0]
-    same = [(index, module) for index, module in imported if module.split(".")[0] == top]
-    after = [index for index, module in same if module > source]
+    same = [item for item in imported if item[3] == section]
+    after = [index for index, module, is_from, _ in same if is_from and module > source]
     if after:  # before the first one that sorts after it, in its place (blank lines too)
         index = after[0]
         moved = body[index]
         line = line.with_changes(leading_lines=moved.leading_lines)
         body[index] = moved.with_changes(leading_lines=[])
         return [*body[:index], line, *body[index:]]
-    if same or imported:
-        index = (same or imported)[-1][0] + 1
-    else:
-        index = 1 if body and _is_docstring(body[0]) else 0
-        if index == 0 and body:  # keep a comment header above the new import
-            line = line.with_changes(leading_lines=body[0].leading_lines)
-            body[0] = body[0].with_changes(leading_lines=[])
+    if same:
+        index = same[-1][0] + 1
+        return [*body[:index], line, *body[index:]]
+    before = [item for item in imported if item[3] < section]
+    if before:  # a section of its own after the earlier ones
+        index = before[-1][0] + 1
+        line = line.with_changes(leading_lines=[cst.EmptyLine()])
+        return [*body[:index], line, *body[index:]]
+    if imported:  # the first section: before the first import, a blank line apart
+        index = imported[0][0]
+        moved = body[index]
+        line = line.with_changes(leading_lines=moved.leading_lines)
+        body[index] = moved.with_changes(leading_lines=[cst.EmptyLine()])
+        return [*body[:index], line, *body[index:]]
+    index = 1 if body and _is_docstring(body[0]) else 0
+    if index == 0 and body:  # keep a comment header above the new import
+        line = line.with_changes(leading_lines=body[0].leading_lines)
+        body[0] = body[0].with_changes(leading_lines=[])
     return [*body[:index], line, *body[index:]]
 
 
