@@ -176,8 +176,12 @@ def test_dagster_refuses_a_dependency_of_a_type_asset_dep_does_not_take(deps, re
         assert found == (["POL013"] if refused else [])
 
 
-DAILY = Partitions("time", "daily-2026", start="2026-01-01")
-LATER = Partitions("time", "daily-2026-02", start="2026-02-01")
+DAILY = Partitions(
+    "time", "daily-2026", start="2026-01-01", cron="0 0 * * *", fmt="%Y-%m-%d", timezone="UTC"
+)
+LATER = Partitions(
+    "time", "daily-2026-02", start="2026-02-01", cron="0 0 * * *", fmt="%Y-%m-%d", timezone="UTC"
+)
 
 
 @pytest.mark.parametrize(
@@ -197,6 +201,67 @@ LATER = Partitions("time", "daily-2026-02", start="2026-02-01")
 )
 def test_partition_mismatch_follows_dagsters_inferred_mapping(down, up, wrong):
     assert (mismatch(down, up) is not None) == wrong
+
+
+TIME_WINDOW_PAIRS = [  # (downstream, upstream) partitions_def= source
+    ('Weekly("2024-01-01")', 'Daily("2024-01-03")'),  # first week starts Sunday 01-07
+    ('Daily("2024-01-05")', 'Weekly("2024-01-01")'),  # needs the week of 2023-12-31
+    ('Daily("2024-01-07")', 'Weekly("2024-01-01")'),
+    ('Weekly("2024-01-01", day_offset=1)', 'Daily("2024-01-02")'),
+    ('Weekly("2024-01-01", day_offset=1)', 'Daily("2024-01-01", hour_offset=6)'),
+    ('Daily("2024-01-01")', 'Daily("2024-01-01", hour_offset=6)'),
+    ('Daily("2024-01-02")', 'Daily("2024-01-01", hour_offset=6)'),
+    ('Monthly("2024-01-15")', 'Daily("2024-01-20")'),  # first month starts 02-01
+    ('Monthly("2024-01-15")', 'Daily("2024-02-02")'),
+    ('Monthly("2024-01-01", day_offset=15)', 'Weekly("2024-01-01")'),
+    ('Daily("2024-02-03")', 'Monthly("2024-01-15")'),
+    ('Daily("2024-03-01")', 'Monthly("2024-01-15")'),
+    ('Daily("2024-01-01")', 'Hourly("2024-01-01-05:00")'),
+    ('Hourly("2024-01-01-05:00")', 'Daily("2024-01-01")'),
+    ('Hourly("2024-01-01-00:00")', 'Daily("2024-01-01", hour_offset=6)'),
+    ('Hourly("2024-01-01-00:00", minute_offset=30)', 'Hourly("2024-01-01-00:15")'),
+    ('Hourly("2024-01-01-00:00")', 'Hourly("2024-01-01-00:15", minute_offset=15)'),
+    (
+        'Daily("2024-01-01", timezone="Europe/Berlin")',
+        'Weekly("2024-01-01", timezone="Europe/Berlin")',
+    ),
+    (
+        'dg.TimeWindowPartitionsDefinition(start="2024-01-01", fmt="%Y-%m-%d", '
+        'cron_schedule="0 0 * * 3")',
+        'Daily("2024-01-04")',
+    ),
+]
+
+
+def _partitions_source(text: str) -> str:
+    return text if text.startswith("dg.") else f"dg.{text.replace('(', 'PartitionsDefinition(', 1)}"
+
+
+@pytest.mark.parametrize(("down", "up"), TIME_WINDOW_PAIRS)
+def test_partition_mismatch_between_time_windows_is_dagsters(down, up):
+    """The oracle is Dagster itself: the first downstream partition, mapped by the default
+    TimeWindowPartitionMapping, needs upstream partitions that do not exist exactly when
+    POL020 says so, and the first of them is the one it names."""
+    dg = pytest.importorskip("dagster")
+    from polster_lint.parsing.extract import extract
+
+    found = []
+    for text in (down, up):
+        source = _partitions_source(text)
+        module = f"import dagster as dg\n\n\n@dg.asset(partitions_def={source})\ndef a(): ...\n"
+        partitions = extract(module.encode(), "orchestration.assets.a").assets[0].partitions
+        found.append((eval(source, {"dg": dg}), partitions))  # noqa: S307 (our literals)
+    (down_def, down_facts), (up_def, up_facts) = found
+    first = down_def.get_first_partition_window()
+    subset = down_def.get_partition_subset_in_time_window(first)
+    result = dg.TimeWindowPartitionMapping().get_upstream_mapped_partitions_result_for_partitions(
+        subset, down_def, up_def
+    )
+    missing = list(result.required_but_nonexistent_subset.get_partition_keys())
+    reason = mismatch(down_facts, up_facts)
+    assert (reason is not None) == bool(missing), (missing, reason)
+    if missing:
+        assert f"needs the upstream's partition {missing[0]}," in reason
 
 
 def test_off_by_default_rules_are_enabled_by_extend_select():

@@ -74,7 +74,7 @@ _MAX_CACHE_BYTES = 1 << 30
 """Far above any real cache (about 1 KB per module); a bigger file is not read."""
 _CACHE_FILE = "lint.json"
 _FACTS_FILE = "facts-{}.bin"
-_FORMAT = 7
+_FORMAT = 8
 _RACY_NS = 2_000_000_000
 """A file modified this close to the run (2 s: coarse file systems keep whole seconds) may
 change again without its signature changing; it is checked by content next time."""

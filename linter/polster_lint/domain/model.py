@@ -84,6 +84,14 @@ class Partitions:
     """For ``time``: the literal start date, when given as one."""
     keys: tuple[str, ...] = ()
     """For ``static``: the partition keys."""
+    cron: str = ""
+    """For ``time``: the cron schedule Dagster makes of the definition (``0 0 * * 0`` for
+    weekly), when every argument it depends on is literal and there are no exclusions;
+    empty when not known."""
+    fmt: str = ""
+    """For ``time``: the partition key format (Dagster's default for the class if none)."""
+    timezone: str = ""
+    """For ``time``: the timezone (``UTC`` when none is given); empty when not known."""
 
 
 @dataclass

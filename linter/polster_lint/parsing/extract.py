@@ -295,14 +295,71 @@ given, the calling module) and their positional parameters."""
 _FUNCTIONS_RETURNING_DEFINITIONS = {name for name in _LOADERS if name.startswith("load_def")}
 
 _TIME_WINDOW_DEFINITIONS = {
-    "TimeWindowPartitionsDefinition": ("start", "fmt", "end"),
-    "DailyPartitionsDefinition": ("start_date", "end_date"),
-    "HourlyPartitionsDefinition": ("start_date", "end_date"),
-    "WeeklyPartitionsDefinition": ("start_date", "end_date"),
-    "MonthlyPartitionsDefinition": ("start_date", "end_date"),
+    "TimeWindowPartitionsDefinition": (
+        "start",
+        "fmt",
+        "end",
+        "schedule_type",
+        "timezone",
+        "end_offset",
+        "minute_offset",
+        "hour_offset",
+        "day_offset",
+        "cron_schedule",
+        "exclusions",
+    ),
+    "HourlyPartitionsDefinition": (
+        "start_date",
+        "end_date",
+        "minute_offset",
+        "timezone",
+        "fmt",
+        "end_offset",
+        "exclusions",
+    ),
+    "DailyPartitionsDefinition": (
+        "start_date",
+        "end_date",
+        "minute_offset",
+        "hour_offset",
+        "timezone",
+        "fmt",
+        "end_offset",
+        "exclusions",
+    ),
+    "WeeklyPartitionsDefinition": (
+        "start_date",
+        "end_date",
+        "minute_offset",
+        "hour_offset",
+        "day_offset",
+        "timezone",
+        "fmt",
+        "end_offset",
+        "exclusions",
+    ),
+    "MonthlyPartitionsDefinition": (
+        "start_date",
+        "end_date",
+        "minute_offset",
+        "hour_offset",
+        "day_offset",
+        "timezone",
+        "fmt",
+        "end_offset",
+        "exclusions",
+    ),
 }
-"""Dagster's time-window partitions definitions and their first positional parameters
-(the start comes first)."""
+"""Dagster's time-window partitions definitions and their positional parameters (the
+start comes first)."""
+
+_DEFAULT_FORMATS = {
+    "HourlyPartitionsDefinition": "%Y-%m-%d-%H:%M",
+    "DailyPartitionsDefinition": "%Y-%m-%d",
+    "WeeklyPartitionsDefinition": "%Y-%m-%d",
+    "MonthlyPartitionsDefinition": "%Y-%m-%d",
+}
+"""The key format of each time-window class when ``fmt`` is not given (its ``__new__``)."""
 
 _CHECK_BUILDERS = frozenset(
     {
@@ -1175,16 +1232,65 @@ class _ModuleExtractor:
                 argument.star for argument in value.args
             )
             arguments = ", ".join(f"{option}={literals[option]}" for option in sorted(literals))
+            schedule = (
+                self._schedule(name, options) if not any(a.star for a in value.args) else None
+            )
+            cron, fmt, timezone = schedule or ("", "", "")
             return Partitions(
                 "time",
                 f"{called}({arguments})" if written else "",
                 start=self._literal_string(options.get(positional[0])),
+                cron=cron,
+                fmt=fmt,
+                timezone=timezone,
             )
         if name == "StaticPartitionsDefinition" and len(value.args) == 1:
             keys = self._literal_strings(value.args[0].value)
             if keys is not None:
                 return Partitions("static", f"{called}({sorted(keys)!r})", keys=keys)
         return Partitions("unknown")
+
+    def _schedule(
+        self, name: str, options: dict[str, cst.BaseExpression]
+    ) -> tuple[str, str, str] | None:
+        """The cron schedule, key format and timezone Dagster makes of a time-window
+        definition's arguments (``cron_schedule_from_schedule_type_and_offsets``); None
+        when one of them is not literal, or exclusions leave windows out."""
+        if _given(options, "exclusions"):
+            return None
+        offsets: dict[str, int] = {}
+        for option in ("minute_offset", "hour_offset", "day_offset"):
+            if not _given(options, option):
+                continue
+            value = self._deref(options[option])
+            if not isinstance(value, cst.Integer):
+                return None
+            offsets[option] = int(value.value, 0)
+        texts: dict[str, str] = {}
+        for option in ("timezone", "fmt", "cron_schedule"):
+            if _given(options, option):
+                text = self._literal_string(options[option])
+                if text is None:
+                    return None
+                texts[option] = text
+        timezone = texts.get("timezone") or "UTC"
+        minute, hour = offsets.get("minute_offset", 0), offsets.get("hour_offset", 0)
+        day = offsets.get("day_offset", 0)
+        if name == "TimeWindowPartitionsDefinition":
+            # the schedule_type form is not followed; cron_schedule with offsets is refused
+            if "cron_schedule" not in texts or offsets or "fmt" not in texts:
+                return None
+            return texts["cron_schedule"], texts["fmt"], timezone
+        fmt = texts.get("fmt") or _DEFAULT_FORMATS[name]
+        if name == "HourlyPartitionsDefinition":
+            cron = f"{minute} * * * *"
+        elif name == "DailyPartitionsDefinition":
+            cron = f"{minute} {hour} * * *"
+        elif name == "WeeklyPartitionsDefinition":
+            cron = f"{minute} {hour} * * {day}"
+        else:  # monthly: day_offset defaults to 1, and 0 means 1 too (``day_offset or None``)
+            cron = f"{minute} {hour} {offsets.get('day_offset', 1) or 1} * *"
+        return cron, fmt, timezone
 
     def _literal_value(self, expression: cst.BaseExpression) -> str | None:
         """A literal argument as canonical text: a string's value (repr), a number."""

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 
 from polster_lint.domain.model import Partitions, key_string
 from polster_lint.domain.rules.base import CheckContext, Example, Rule, asset_path, asset_source
+from polster_lint.domain.time_windows import needs_missing_upstream
 from polster_lint.domain.violation import Violation
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(-\d{2}:\d{2})?")
@@ -18,9 +19,23 @@ _SILVER = asset_path("silver", "orders")
 _CHECK = 'check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "orders"])]'
 
 
-def _silver(dependency: str) -> dict[str, str]:
-    options = f"deps=[{dependency}], {_daily('2026-01-01')}, {_CHECK}"
+def _silver(dependency: str, partitions: str = _daily("2026-01-01")) -> dict[str, str]:
+    options = f"deps=[{dependency}], {partitions}, {_CHECK}"
     return {_SILVER: asset_source("silver", "orders", options)}
+
+
+def _weekly(start: str) -> str:
+    return f'partitions_def=dg.WeeklyPartitionsDefinition(start_date="{start}")'
+
+
+_ORDERS = 'dg.AssetKey(["bronze", "orders"])'
+_BRONZE_WEEKLY = {
+    asset_path("bronze", "orders"): asset_source("bronze", "orders", _weekly("2026-01-01"))
+}
+"""Weekly from Thursday 2026-01-01: its first week starts on Sunday 2026-01-04."""
+_BRONZE_DAILY = {
+    asset_path("bronze", "orders"): asset_source("bronze", "orders", _daily("2026-01-02"))
+}
 
 
 class PartitionMismatch(Rule):
@@ -33,14 +48,19 @@ class PartitionMismatch(Rule):
         "An asset and its upstream have partitions definitions that Dagster's default "
         "mapping gets wrong, and the dependency gives no `partition_mapping` (in "
         "`AssetIn(...)` or `AssetDep(...)`). Dagster infers the mapping: between two "
-        "time-window definitions (daily, hourly...) a partition reads the upstream "
-        "partitions of its time window, which fails for the days before the upstream's "
-        "start; between any others it reads the upstream partition of the same key "
+        "time-window definitions (daily, hourly, weekly, monthly) a partition reads the "
+        "upstream partitions covering its time window, which fails when the asset's "
+        "first window starts before the upstream's first window (each definition's "
+        "first window starts at its first schedule tick on or after its start date: a "
+        "weekly one starting on a Monday begins on the Sunday after, by its day_offset); "
+        "between any others it reads the upstream partition of the same key "
         "(identity), which fails for keys the upstream lacks (static keys it does not "
         "have, static keys against dates). Unpartitioned on either side is fine: it "
         "maps to all partitions. Definitions compared: the same name or constant, "
         "`*PartitionsDefinition(...)` of literal arguments; any other (imported constants "
-        "against literal ones, multi or dynamic partitions) is not claimed."
+        "against literal ones, multi or dynamic partitions, a time-window definition "
+        "with a computed offset, timezone or format, exclusions, a cron schedule other "
+        "than plain numbers and `*`, or two timezones) is not claimed."
     )
     why = (
         "Dagster loads such definitions without complaint; the runs fail later (an "
@@ -57,6 +77,10 @@ class PartitionMismatch(Rule):
             {**_BRONZE, **_silver('dg.AssetKey(["bronze", "orders"])')},
             (("POL020", _SILVER, 4, 64),),
         ),
+        Example(  # the first day, 2026-01-03, needs the week of 2025-12-28
+            {**_BRONZE_WEEKLY, **_silver(_ORDERS, _daily("2026-01-03"))},
+            (("POL020", _SILVER, 4, 64),),
+        ),
     )
     valid = (
         Example(
@@ -68,6 +92,8 @@ class PartitionMismatch(Rule):
                 ),
             }
         ),
+        # weekly from 2026-01-01 has its first window from Sunday 2026-01-04: all days exist
+        Example({**_BRONZE_DAILY, **_silver(_ORDERS, _weekly("2026-01-01"))}),
     )
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
@@ -96,11 +122,14 @@ def mismatch(down: Partitions | None, up: Partitions | None) -> str | None:
         return None  # AllPartitionMapping, or the same definition
     kinds = {down.kind, up.kind}
     if kinds == {"time"}:
-        if _is_date(down.start) and _is_date(up.start) and str(down.start) < str(up.start):
+        needs = needs_missing_upstream(down, up)
+        if needs is not None:
+            first, needed, upstream_first = needs
             return (
-                f"its partitions start on {down.start}, before the upstream's "
-                f"({up.start}): the default TimeWindowPartitionMapping fails the runs "
-                "of days the upstream does not have"
+                f"its first partition {first} needs the upstream's partition {needed}, "
+                f"before the upstream's first ({upstream_first}): the default "
+                "TimeWindowPartitionMapping fails the runs of partitions whose upstream "
+                "time does not exist"
             )
         return None
     if kinds == {"static"}:
