@@ -146,6 +146,34 @@ def test_a_check_by_key_in_another_module_counts():
 
 
 @pytest.mark.parametrize(
+    ("options", "body", "described"),
+    [
+        ('description=""', "...", False),  # Dagster stores None
+        ('description="  "', "...", False),
+        ('description=""', '"""Revenue."""', True),  # "" falls back to the docstring
+        ('description=" "', '"""Revenue."""', False),  # kept, so the docstring is not used
+        ("", '"""   """', False),
+        ('description=""', '""', False),
+        ("description=TEXT", "...", True),  # not a literal: may describe
+        ('description="Revenue."', "...", True),
+    ],
+)
+def test_an_empty_or_blank_description_is_none(options, body, described):
+    header = "import dagster as dg\n\nTEXT = read()\n\n\n"
+    gold = (
+        f'@dg.asset(key=["gold", "x"], group_name="gold", {options})\ndef gold_x():\n    {body}\n'
+    )
+    found = codes({f"{ASSETS}/gold/run_gold_x.py": header + gold}, {"ignore": ["POL009"]})
+    assert [code for code, *_ in found if code == "POL018"] == ([] if described else ["POL018"])
+    multi = (
+        f'@dg.multi_asset(group_name="gold", specs=[dg.AssetSpec(["gold", "x"], {options})])\n'
+        f"def gold_x():\n    {body}\n"
+    )
+    found = codes({f"{ASSETS}/gold/run_gold_x.py": header + multi}, {"ignore": ["POL009"]})
+    assert [code for code, *_ in found if code == "POL018"] == ([] if described else ["POL018"])
+
+
+@pytest.mark.parametrize(
     ("deps", "refused"),
     [
         ('[("bronze", "orders")]', True),  # AssetDep refuses a tuple (AssetKey takes one)

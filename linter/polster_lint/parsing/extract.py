@@ -874,12 +874,10 @@ class _ModuleExtractor:
             declared = self._multi_asset(function, kind, options, obj)
         else:
             declared = [self._single_asset(function, kind, options, decorator, obj)]
-        # Dagster takes the function's docstring when there is no description.
-        docstring = function.get_docstring() is not None
+        # (each declaration says whether it is described, its function's docstring included)
         checks = "check_specs" in options and not _is_empty(self._deref(options["check_specs"]))
         partitions = self._partitions(options.get("partitions_def"))
         for decl in declared:
-            decl.described = decl.described or docstring
             decl.has_check_specs = checks
             decl.partitions = decl.partitions or partitions
         if defaults is not None:
@@ -958,7 +956,7 @@ class _ModuleExtractor:
             parameters=[] if kind == "observable_source_asset" else parameters,
             problems=problems,
             inputs_known=known,
-            described=_given(options, "description"),
+            described=self._described(options, function),
         )
 
     def _multi_asset(
@@ -975,7 +973,7 @@ class _ModuleExtractor:
                 value = self._deref(element.value)
                 # Each spec has only its own deps: Dagster requires every input of a
                 # multi-asset with specs to be among them, and refuses ``deps=`` beside specs.
-                spec = self._spec(value, group, function.name.value, obj)
+                spec = self._spec(value, group, function, obj)
                 # A spec the linter cannot read (imported, starred) still defines an asset:
                 # without a key it is reported (POL010) rather than silently missing.
                 declared.append(spec or self._unkeyed(element.value, function, group, obj))
@@ -1024,7 +1022,7 @@ class _ModuleExtractor:
         described = True  # an output the linter cannot read is not claimed undescribed
         if isinstance(value, cst.Call) and self._qualify(value.func) == "dagster.AssetOut":
             out, _ = self._options(value.args, positional=("key_prefix", "key"))
-            described = _given(out, "description")
+            described = self._described(out, function)
         if "key" in out and not _is_none(out["key"]):
             key = self._literal_key(out["key"])
         elif out_name is not None:
@@ -1100,7 +1098,11 @@ class _ModuleExtractor:
         )
 
     def _spec(
-        self, call: cst.BaseExpression, group: str | None, function: str | None, obj: int
+        self,
+        call: cst.BaseExpression,
+        group: str | None,
+        function: cst.FunctionDef | None,
+        obj: int,
     ) -> AssetDecl | None:
         if not self._is_call_to(call, "AssetSpec"):
             return None
@@ -1112,13 +1114,13 @@ class _ModuleExtractor:
             key=key,
             anchor=self._anchor(options.get("key", call)),
             problems=problems,
-            function=function,
+            function=function.name.value if function is not None else None,
             group=self._group(options) if "group_name" in options else group,
             group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
             deps=deps,
             obj=obj,
             kind="spec",
-            described=_given(options, "description"),
+            described=self._described(options, function),
             partitions=self._partitions(options.get("partitions_def")),
         )
 
@@ -1291,6 +1293,21 @@ class _ModuleExtractor:
         else:  # monthly: day_offset defaults to 1, and 0 means 1 too (``day_offset or None``)
             cron = f"{minute} {hour} {offsets.get('day_offset', 1) or 1} * *"
         return cron, fmt, timezone
+
+    def _described(
+        self, options: dict[str, cst.BaseExpression], function: cst.FunctionDef | None
+    ) -> bool:
+        """Whether Dagster keeps a description that says something: ``description=``
+        when it is truthy (``description or docstring``), else the function's docstring;
+        an empty or blank one says nothing. A description that is not a literal may."""
+        if _given(options, "description"):
+            text = self._literal_string(options["description"])
+            if text is None:
+                return True
+            if text:  # Dagster keeps it, blank or not, and the docstring is not used
+                return bool(text.strip())
+        docstring = function.get_docstring() if function is not None else None
+        return bool(docstring and docstring.strip())
 
     def _literal_value(self, expression: cst.BaseExpression) -> str | None:
         """A literal argument as canonical text: a string's value (repr), a number."""

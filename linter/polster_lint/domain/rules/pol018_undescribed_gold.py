@@ -21,7 +21,8 @@ class UndescribedGold(Rule):
     summary = "a gold asset without a description"
     what = (
         "A gold asset has no `description=` and no docstring (which Dagster takes as "
-        "the description when there is none). On by default: a generated project and "
+        "the description when there is none); an empty or blank one is none (Dagster "
+        'stores `description=""` as None). On by default: a generated project and '
         "every asset `polster add-asset` writes are described, so a project only breaks "
         "it by leaving the description out."
     )
@@ -37,6 +38,16 @@ class UndescribedGold(Rule):
                 **SILVER_ORDERS,
                 asset_path("gold", "revenue"): asset_source(
                     "gold", "revenue", _DEPS, finished=False
+                ),
+            },
+            (("POL018", asset_path("gold", "revenue"), 4, 15),),
+        ),
+        Example(  # Dagster stores an empty description as None
+            {
+                **BRONZE_ORDERS,
+                **SILVER_ORDERS,
+                asset_path("gold", "revenue"): asset_source(
+                    "gold", "revenue", f'{_DEPS}, description=""', finished=False
                 ),
             },
             (("POL018", asset_path("gold", "revenue"), 4, 15),),
