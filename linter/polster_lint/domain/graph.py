@@ -989,7 +989,9 @@ def consumers(
     graph: AssetGraph, modules: list[tuple[SourceFile, ModuleFacts]]
 ) -> dict[Key, set[Key]] | None:
     """Who reads each asset: its downstream assets, and the owners of the core modules
-    that ``read_table`` it. None when that cannot be known whole (an asset or dependency
+    that ``read_table`` it. A core module no asset owns (``core/helpers.py``) is a reader
+    too, as ``("<core>", module)`` (no asset key has a ``<``): some asset may call it, so
+    what it reads is read. None when that cannot be known whole (an asset or dependency
     the linter cannot see, a read of a table it cannot resolve): then any asset may have
     a reader the linter does not know of."""
     if not graph.complete or graph.unresolved:
@@ -1001,6 +1003,6 @@ def consumers(
         for read in facts.reads:
             if read.key is None:
                 return None
-            if file.owner is not None:
-                found.setdefault(read.key, set()).add(file.owner)
+            reader = file.owner if file.owner is not None else ("<core>", file.module)
+            found.setdefault(read.key, set()).add(reader)
     return found
