@@ -963,6 +963,8 @@ class _ModuleExtractor:
         self, function: cst.FunctionDef, kind: str, options: dict[str, cst.BaseExpression], obj: int
     ) -> list[AssetDecl]:
         group = self._group(options)
+        # the multi-asset's group_name is each output's unless it has its own: said there
+        group_anchor = self._anchor(options["group_name"]) if "group_name" in options else None
         shared, parameters, known, problems = self._inputs(
             function, options, kind == "graph_multi_asset"
         )
@@ -973,7 +975,7 @@ class _ModuleExtractor:
                 value = self._deref(element.value)
                 # Each spec has only its own deps: Dagster requires every input of a
                 # multi-asset with specs to be among them, and refuses ``deps=`` beside specs.
-                spec = self._spec(value, group, function, obj)
+                spec = self._spec(value, group, function, obj, group_anchor)
                 # A spec the linter cannot read (imported, starred) still defines an asset:
                 # without a key it is reported (POL010) rather than silently missing.
                 declared.append(spec or self._unkeyed(element.value, function, group, obj))
@@ -994,7 +996,9 @@ class _ModuleExtractor:
                 if not isinstance(entry, cst.DictElement):
                     declared.append(self._unkeyed(entry.value, function, group, obj))
                     continue
-                declared.append(self._out(entry, function, kind, group, shared, internal, obj))
+                declared.append(
+                    self._out(entry, function, kind, (group, group_anchor), shared, internal, obj)
+                )
             for decl in declared:
                 decl.parameters = parameters if internal is None else []
                 decl.inputs_known = known
@@ -1011,11 +1015,14 @@ class _ModuleExtractor:
         entry: cst.DictElement,
         function: cst.FunctionDef,
         kind: str,
-        group: str | None,
+        shared_group: tuple[str | None, int | None],
         shared: list[Reference],
         internal: dict[str, list[Reference]] | Reference | None,
         obj: int,
     ) -> AssetDecl:
+        """One ``AssetOut`` of a multi-asset; ``shared_group`` is the multi-asset's
+        group and the anchor of its ``group_name``."""
+        group, group_anchor = shared_group
         out_name = self._literal_string(entry.key)
         value = self._deref(entry.value)
         out: dict[str, cst.BaseExpression] = {}
@@ -1044,7 +1051,7 @@ class _ModuleExtractor:
             anchor=self._anchor(entry),
             function=function.name.value,
             group=self._group(out) if own_group else group,
-            group_anchor=self._anchor(out["group_name"]) if own_group else None,
+            group_anchor=self._anchor(out["group_name"]) if own_group else group_anchor,
             deps=deps,
             obj=obj,
             described=described,
@@ -1103,6 +1110,7 @@ class _ModuleExtractor:
         group: str | None,
         function: cst.FunctionDef | None,
         obj: int,
+        group_anchor: int | None = None,
     ) -> AssetDecl | None:
         if not self._is_call_to(call, "AssetSpec"):
             return None
@@ -1116,7 +1124,9 @@ class _ModuleExtractor:
             problems=problems,
             function=function.name.value if function is not None else None,
             group=self._group(options) if "group_name" in options else group,
-            group_anchor=self._anchor(options["group_name"]) if "group_name" in options else None,
+            group_anchor=(
+                self._anchor(options["group_name"]) if "group_name" in options else group_anchor
+            ),
             deps=deps,
             obj=obj,
             kind="spec",

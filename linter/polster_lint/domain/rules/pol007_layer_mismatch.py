@@ -7,6 +7,7 @@ from polster_lint.domain.model import DYNAMIC_GROUP, key_string
 from polster_lint.domain.rules.base import (
     ASSETS,
     BRONZE_ORDERS,
+    CORE,
     CheckContext,
     Example,
     Rule,
@@ -21,6 +22,23 @@ _WRONG_GROUP = (
     "import dagster as dg\n\n\n"
     '@dg.asset(key=["silver", "orders"], group_name="gold",\n'
     '          deps=[dg.AssetKey(["bronze", "orders"])],\n'
+    '          check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "orders"])])\n'
+    "def orders() -> None: ...\n"
+)
+
+
+_MULTI_WRONG_GROUP = (
+    "import dagster as dg\n\n\n"
+    '@dg.multi_asset(group_name="gold", specs=[\n'
+    '    dg.AssetSpec(["silver", "orders"], deps=[dg.AssetKey(["bronze", "orders"])])],\n'
+    '    check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "orders"])])\n'
+    "def orders() -> None: ...\n"
+)
+
+_OPTIONS_WRONG_GROUP = (
+    "import dagster as dg\n\n"
+    "from core.options import GOLD\n\n"
+    '@dg.asset(**GOLD, deps=[dg.AssetKey(["bronze", "orders"])],\n'
     '          check_specs=[dg.AssetCheckSpec("rows", asset=["silver", "orders"])])\n'
     "def orders() -> None: ...\n"
 )
@@ -54,6 +72,18 @@ class LayerMismatch(Rule):
                 )
             },
             (("POL007", f"{ASSETS}/misc.py", 4, 15),),
+        ),
+        Example(  # the multi-asset's group_name is its specs': said where it is written
+            {**BRONZE_ORDERS, asset_path("silver", "orders"): _MULTI_WRONG_GROUP},
+            (("POL007", asset_path("silver", "orders"), 4, 28),),
+        ),
+        Example(  # a group from options imported from core: said at the declaration
+            {
+                **BRONZE_ORDERS,
+                f"{CORE}/options.py": 'GOLD = {"group_name": "gold"}\n',
+                asset_path("silver", "orders"): _OPTIONS_WRONG_GROUP,
+            },
+            (("POL007", asset_path("silver", "orders"), 5, 2),),
         ),
     )
     valid = (Example(BRONZE_ORDERS),)
@@ -127,8 +157,10 @@ class LayerMismatch(Rule):
                 fix,
             )
         elif decl.group not in (asset.layer, DYNAMIC_GROUP):
+            # a group from decorator options (``**OPTS``) has no node of its own: said at
+            # the declaration, without a fix (adding group_name= would repeat the keyword)
             yield (
-                decl.group_anchor,
+                decl.group_anchor if decl.group_anchor is not None else decl.anchor,
                 f"asset {name} has group_name {decl.group!r} but sits in the {asset.layer} folder",
                 fix if decl.group_anchor is not None else None,
             )
