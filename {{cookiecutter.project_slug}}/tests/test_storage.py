@@ -152,6 +152,33 @@ def test_time_travel_reads_an_earlier_version(local_storage):
     assert len(read_table("bronze", "orders", version=1)) == 7
     with pytest.raises(StorageError, match="it has no version 9 .*0 to 1"):
         read_table("bronze", "orders", version=9)
+    # Far beyond the latest: answered at once (deltalake alone searches its log for minutes,
+    # or cannot convert the number).
+    for version in (10**9, 2**64 - 1, 10**30):
+        with pytest.raises(StorageError, match=f"it has no version {version} .*0 to 1"):
+            read_table("bronze", "orders", version=version)
+
+
+def test_time_travel_to_a_version_whose_log_entries_are_gone(local_storage):
+    for count in range(1, 4):
+        write_table(day_rows("2026-01-01", count), "bronze", "orders", partition="2026-01-01")
+    maintain_table("bronze", "orders")  # writes a checkpoint of the log
+    log = local_storage / "bronze" / "orders" / "_delta_log"
+    (log / "00000000000000000000.json").unlink()  # as the log retention does, after 30 days
+    with pytest.raises(StorageError, match="version 0 is no longer in its log") as error:
+        read_table("bronze", "orders", version=0)
+    assert "\n" not in str(error.value)
+    assert len(read_table("bronze", "orders")) == 3
+
+
+def test_one_partition_key_may_be_given_as_a_string(local_storage):
+    days = ["2026-01-01", "2026-01-02"]
+    write_table(pd.concat([day_rows(day) for day in days]), "bronze", "orders", partition=days)
+    assert len(read_table("bronze", "orders", partitions="2026-01-02")) == 3
+    with staged_table(day_rows("2026-01-02", 5), "bronze", "orders", partition="2026-01-02") as s:
+        assert len(s.read("2026-01-02")) == 5
+        s.publish("2026-01-02")
+    assert len(read_table("bronze", "orders", partitions="2026-01-02")) == 5
 
 
 def test_an_unexpected_schema_change_is_refused_in_one_line(local_storage):
@@ -278,7 +305,7 @@ def test_maintenance_compacts_and_vacuums(local_storage):
     assert counts["files_vacuumed"] == 6  # the files of the replaced versions
     assert len(data_files(folder)) == 2
     assert len(read_table("bronze", "orders")) == 8
-    with pytest.raises(StorageError, match="cannot read table bronze/orders"):
+    with pytest.raises(StorageError, match="cannot read table bronze/orders.*missing .*vacuum"):
         read_table("bronze", "orders", version=0)  # its files were vacuumed
 
     for day in ("2026-01-03", "2026-01-04"):

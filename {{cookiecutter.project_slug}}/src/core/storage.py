@@ -162,11 +162,12 @@ def read_table(
 ) -> pd.DataFrame:
     """Load the table ``layer/name``; raise :class:`TableNotFoundError` if it is missing.
 
-    ``partitions`` limits the read to those partition keys (only their files are read),
-    ``columns`` to those columns, and ``version`` reads the table as that commit left it.
+    ``partitions`` limits the read to those partition keys (only their files are read; one
+    key may be given as a plain string), ``columns`` to those columns, and ``version``
+    reads the table as that commit left it.
     """
     relative_path = table_path(layer, name)
-    keys = None if partitions is None else _partition_keys(list(partitions))
+    keys = _read_keys(partitions)
     if columns is not None and (
         isinstance(columns, str) or not all(isinstance(c, str) for c in columns)
     ):
@@ -239,10 +240,11 @@ class StagedTable:
     def read(self, partitions: Iterable[str] | None = None) -> pd.DataFrame:
         """The staged data as storage holds it (optionally only some partitions)."""
         table = self._staged()
-        if partitions is not None:
+        keys = _read_keys(partitions)
+        if keys is not None:
             if self.partitions is None:
                 raise InvalidTableError(f"table {self._relative_path} is not partitioned")
-            table = table.filter(pc.is_in(table[PARTITION_COLUMN], pa.array(list(partitions))))
+            table = table.filter(pc.is_in(table[PARTITION_COLUMN], pa.array(keys, pa.string())))
         return table.to_pandas()
 
     def publish(
@@ -257,7 +259,7 @@ class StagedTable:
         if partitions is not None:
             if keys is None:
                 raise InvalidTableError(f"table {self._relative_path} is not partitioned")
-            keys = _partition_keys(list(partitions)) or []
+            keys = _read_keys(partitions) or []
             unknown = sorted(set(keys) - set(self.partitions or []))
             if unknown:
                 raise InvalidTableError(f"partitions {', '.join(unknown)} were not staged")
@@ -408,6 +410,16 @@ def _partition_keys(partition: str | Sequence[str] | None) -> list[str] | None:
     if len(set(keys)) != len(keys):
         raise InvalidTableError("the same partition key is listed twice")
     return keys
+
+
+def _read_keys(partitions: str | Iterable[str] | None) -> list[str] | None:
+    """The partition keys asked for by a reader: a list of keys, or one key as a string.
+
+    A string is one key, never a sequence of one-character keys.
+    """
+    if partitions is None:
+        return None
+    return _partition_keys(partitions if isinstance(partitions, str) else list(partitions))
 
 
 def _to_arrow(df: pd.DataFrame, relative_path: str, keys: list[str] | None) -> pa.Table:
@@ -745,16 +757,24 @@ def _local_cause(error: BaseException, action: str) -> str:
     return _damage(error, text, action)
 
 
+# How deltalake and pyarrow say a file is not there. Not a bare "not found": a damaged file
+# is reported as "Parquet magic bytes not found in footer".
+_MISSING_FILE = re.compile(
+    r"Object at location .* not found|No such file or directory|\bNotFound\b|"
+    r"\(os error 2\)"
+)
+
+
 def _damage(error: BaseException, text: str, action: str) -> str:
     detail = _one_line(error)
+    if action in ("read", "maintain") and _MISSING_FILE.search(text):
+        return f"a data file of this version is missing (removed by vacuum?) ({detail})"
     if action in ("read", "maintain") and re.search(
         r"parquet|magic|footer|Parquet|corrupt|Corrupt", text
     ):
         return f"a data file is damaged or not a parquet file ({detail})"
     if re.search(r"_delta_log|json|checkpoint|log ?segment|kernel error", text, re.IGNORECASE):
         return f"the Delta log is damaged or unreadable ({detail})"
-    if re.search(r"No such file|not found|NotFound", text) and action in ("read", "maintain"):
-        return f"a data file of this version is missing (removed by vacuum?) ({detail})"
     return detail
 
 
@@ -815,13 +835,17 @@ def _open_delta(
             f"(python src/core/{relative_path.replace('/', '_')}.py, "
             "or python run_polster.py for everything)"
         )
-    try:
+
+    def open_at(at: int | None) -> DeltaTable:
         with _delta_errors(backend, "read", relative_path):
             return DeltaTable(
                 backend.delta_uri(relative_path),
-                version=version,
+                version=at,
                 storage_options=backend.storage_options(),
             )
+
+    try:
+        delta = open_at(None)
     except TableNotFoundError:
         # A _delta_log without any commit: the first write was stopped before it finished.
         if missing_ok:
@@ -830,13 +854,34 @@ def _open_delta(
     except StorageError:
         if version is None:
             raise
-        latest = _open_delta(backend, relative_path).version()
-        if version <= latest:
-            raise
-    raise StorageError(
-        f"cannot read table {relative_path} ({uri}): it has no version {version} "
-        f"(its versions run from 0 to {latest})"
-    )
+        # The latest version cannot be read (a damaged log entry, say); the version asked
+        # for may still be, and reading it is how the damage is repaired.
+        return open_at(version)
+    latest = delta.version()
+    if version is None or version == latest:
+        return delta
+    # Checked here, not left to deltalake: asked for a version far beyond the latest, it
+    # can search its log for minutes (or fail to convert the number at all).
+    if version > latest:
+        raise StorageError(
+            f"cannot read table {relative_path} ({uri}): it has no version {version} "
+            f"(its versions run from 0 to {latest})"
+        )
+    try:
+        with _delta_errors(backend, "read", relative_path):
+            delta.load_as_version(version)
+    except StorageError as error:
+        # Log entries older than the table's log retention (30 days) are removed by
+        # maintenance once a checkpoint sums them up; deltalake then calls the table missing.
+        cause = (
+            "" if isinstance(error, TableNotFoundError) else f" ({str(error).split('): ', 1)[-1]})"
+        )
+        raise StorageError(
+            f"cannot read table {relative_path} ({uri}): version {version} is no longer in "
+            f"its log (maintenance removes log entries older than 30 days), or the log is "
+            f"damaged{cause}"
+        ) from None
+    return delta
 
 
 # --- local folders --------------------------------------------------------------------------
