@@ -209,9 +209,15 @@ def test_a_range_of_days_and_wrong_ranges(daily):
     wrong = run_polster(daily, "--partitions", "2026-01-12..2025-12-31")
     assert wrong.returncode == 2, wrong.stdout + wrong.stderr
     assert "2025-12-31 is not a partition of this project" in one_error_line(wrong)
-    usage = run_polster(daily, "--partitions", "2026/01/05")
-    assert usage.returncode == 2
-    assert "--partitions '2026/01/05': give one partition key" in usage.stderr.splitlines()[-1]
+    for spec in (
+        "2026/01/05",
+        "2026-01-01..",
+        "2026-01-01...",
+        "2026-01-01..2026-01-02..2026-01-03",
+    ):
+        usage = run_polster(daily, "--partitions", spec)
+        assert usage.returncode == 2, (spec, usage.stdout)  # not read as one day
+        assert f"--partitions '{spec}': give one partition key" in usage.stderr.splitlines()[-1]
 
 
 def test_time_travel_and_column_projection_through_the_storage_api(daily):
@@ -400,6 +406,49 @@ def test_writers_of_different_days_at_once_all_land_and_same_day_writers_never_d
 
     concurrent_writes(flat, None, ["2026-02-04"] * 3, 200_000)
     assert partition_counts(DeltaTable(flat / "data" / "bronze" / "big"))["2026-02-04"] == 200_000
+
+
+def run_processes(project: Path) -> list[int]:
+    """The process ids of the run processes of ``project``'s run_polster.py."""
+    script = str(project / "run_polster.py")
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if script.encode() in command and b"--run-process" in command:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_run_process_killed_outright_is_one_line_and_the_same_command_repairs_it(daily):
+    """As the out-of-memory killer does it: SIGKILL to the run process, mid-run."""
+    before = {name: partition_counts(table(daily, name)) for name in TABLES}
+    bronze_version = table(daily, "bronze/example").version()
+    command = [PYTHON, "run_polster.py", "--partitions", "2026-01-01..2026-01-31"]
+    supervisor = subprocess.Popen(
+        command, cwd=daily, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while table(daily, "bronze/example").version() == bronze_version:  # bronze committed
+        assert supervisor.poll() is None and time.monotonic() < deadline, "no bronze commit"
+        time.sleep(0.02)
+    [run_process] = run_processes(daily)
+    os.kill(run_process, signal.SIGKILL)
+    stdout, stderr = supervisor.communicate(timeout=60)
+    killed = subprocess.CompletedProcess(
+        command, supervisor.returncode, *map(bytes.decode, (stdout, stderr))
+    )
+    assert supervisor.returncode == 1, (supervisor.returncode, stdout, stderr)  # not 247
+    line = one_error_line(killed)
+    assert "the run process was killed by SIGKILL (out of memory?)" in line, line
+    assert "keeps its last committed version" in line
+
+    again = run_polster(daily, "--partitions", "2026-01-01..2026-01-31")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert re.search(r"^marked run \w+ as failed: its process", again.stdout, re.M)
+    assert {name: partition_counts(table(daily, name)) for name in TABLES} == before
 
 
 def test_maintenance_compacts_and_vacuums_from_run_polster(daily):

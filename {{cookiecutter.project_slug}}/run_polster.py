@@ -212,7 +212,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--maintain runs the table maintenance only, without other options")
     if args.partitions is not None and (args.no_materialize or args.worker):
         parser.error("--partitions chooses what to materialize; it needs a run")
-    if args.partitions is not None and not _PARTITIONS_SPEC.fullmatch(args.partitions):
+    if args.partitions is not None and not _partitions_spec_ok(args.partitions):
         parser.error(
             f"--partitions {args.partitions!r}: give one partition key (2026-01-05) or an "
             "inclusive range FIRST..LAST (2026-01-01..2026-01-31)"
@@ -220,8 +220,17 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-_PARTITIONS_SPEC = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]*(\.\.[A-Za-z0-9][A-Za-z0-9_.:+-]*)?")
-"""``KEY`` or ``FIRST..LAST``; whether the keys exist is checked against the definitions."""
+_PARTITION_KEY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.:+-]*[A-Za-z0-9])?")
+
+
+def _partitions_spec_ok(spec: str) -> bool:
+    """Whether ``spec`` is ``KEY`` or ``FIRST..LAST``, each end a whole key.
+
+    A key neither starts nor ends with a dot, so ``2026-01-01..`` (a range without its last
+    day) is refused rather than read as one day. Whether the keys exist is checked against
+    the definitions.
+    """
+    return all(_PARTITION_KEY.fullmatch(key) for key in spec.split("..")) and spec.count("..") <= 1
 
 
 def _settings_problem() -> str | None:
@@ -433,7 +442,7 @@ def run_in_child(
         time.sleep(0.1)
     if stop.signal_number is None:
         children.reap(child)
-        return child.returncode
+        return _run_process_status(child.returncode, task)
 
     # Ask the run process to stop the run (see RunStop), and ask again every second: a request
     # that arrives just before Dagster starts listening for interrupts would go unheard.
@@ -460,6 +469,28 @@ def run_in_child(
     else:
         message = "interrupted: the run was stopped before it finished"
     raise Interrupted(stop.signal_number, message)
+
+
+def _run_process_status(returncode: int, task: str) -> int:
+    """The exit status for a run process that ended by itself; one line if it was killed.
+
+    A run process killed by a signal nobody here sent (the kernel's out-of-memory killer,
+    ``kill -9``, a crash) printed nothing, and its negative status would leave this script
+    as 256 minus the signal number.
+    """
+    if returncode >= 0:
+        return returncode
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = f"signal {-returncode}"
+    hint = " (out of memory?)" if -returncode == signal.SIGKILL else ""
+    what = {"prepare": "preparing the Dagster instance", "maintain": "the table maintenance"}
+    _error(
+        f"the run process was killed by {name}{hint} during {what.get(task, 'the run')}; "
+        "every table keeps its last committed version: run the same command again"
+    )
+    return 1
 
 
 # --- the run process: the Dagster instance and the run ------------------------------------
