@@ -2129,7 +2129,8 @@ class _ModuleExtractor:
             return None
         expression = self._deref(expression)
         if isinstance(expression, cst.SimpleString):
-            value = expression.evaluated_value
+            literal = expression
+            value = _evaluated(lambda: literal.evaluated_value)  # an invalid escape: None
             return value if isinstance(value, str) else None
         if isinstance(expression, cst.ConcatenatedString):
             return _concatenated(expression)
