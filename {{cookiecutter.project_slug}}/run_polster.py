@@ -823,7 +823,7 @@ class MaintenanceReport:
                 if event is not None:
                     if event.event_type_value == "STEP_FAILURE":
                         report.failure = _root_cause(event.step_failure_data.error)
-                elif record.levelno >= logging.INFO and meta.get("orig_message"):
+                elif record.levelno == logging.INFO and meta.get("orig_message"):
                     report.tables += 1
                     _say(f"maintained {meta['orig_message']}")
 

@@ -115,6 +115,27 @@ def test_schedules_and_automation_sensor_start_running():
     assert defs.resolve_job_def("table_maintenance") is not None
 
 
+def test_one_damaged_table_does_not_keep_maintenance_from_the_others(local_storage):
+    import pandas as pd
+
+    from core.storage import write_table
+
+    for name in ("aaa_damaged", "zzz_fine"):
+        write_table(pd.DataFrame({"id": [1, 2]}), "bronze", name)
+    log = local_storage / "bronze" / "aaa_damaged" / "_delta_log"
+    (log / "00000000000000000000.json").write_text("{not json")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("table_maintenance").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+    assert not result.success
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    message = failure.step_failure_data.error.cause.message  # Dagster wraps the op's error
+    assert "1 of 2 tables not maintained" in message and "bronze/aaa_damaged" in message
+    # The table after the damaged one was maintained all the same: it has a checkpoint.
+    assert list((local_storage / "bronze" / "zzz_fine" / "_delta_log").glob("*.checkpoint.parquet"))
+
+
 # evaluate_automation_conditions itself calls a beta Dagster API; the warning is Dagster's.
 @pytest.mark.filterwarnings("ignore::dagster.BetaWarning")
 def test_automation_builds_a_fresh_project_without_a_click(local_storage):

@@ -11,7 +11,7 @@ job compacts and vacuums every table.
 
 {% endif %}import dagster as dg
 
-from core.storage import list_tables, maintain_table
+from core.storage import StorageError, list_tables, maintain_table
 from orchestration import assets, workers
 {%- if cookiecutter.partitioning == "daily" %}
 
@@ -52,11 +52,24 @@ side, use Celery workers (README, "Scale-out") or ``dg.multiprocess_executor`` h
 
 @dg.op(description="Compact the small files of every table, then vacuum unused ones.")
 def maintain_tables(context: dg.OpExecutionContext) -> None:
-    for layer, name in list_tables():
-        counts = maintain_table(layer, name)
+    """Each table on its own: one that cannot be maintained (a damaged log, say) does not
+    keep the others from it; the op fails afterwards, naming the first such table."""
+    tables = list_tables()
+    failures = []
+    for layer, name in tables:
+        try:
+            counts = maintain_table(layer, name)
+        except StorageError as error:
+            failures.append(str(error))
+            continue
         context.log.info(
             f"{layer}/{name}: {counts['files_compacted']} small files compacted into "
             f"{counts['files_added']}, {counts['files_vacuumed']} unused files vacuumed"
+        )
+    if failures:
+        raise StorageError(
+            f"{len(failures)} of {len(tables)} tables not maintained, the others were: "
+            + "; ".join(failures)
         )
 
 
