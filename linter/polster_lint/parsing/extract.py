@@ -13,6 +13,7 @@ the storage module (``_UsesFinder``).
 
 import ast
 import builtins
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ from polster_lint.parsing.imports import import_base, package_of
 from polster_lint.parsing.noqa import noqa_codes
 from polster_lint.parsing.reads import (
     IN_MEMORY,
+    MAY_TOUCH_STORAGE,
     OPEN_FUNCTIONS,
     PATH_CALLS,
     PATH_METHODS,
@@ -56,6 +58,10 @@ from polster_lint.parsing.reads import (
     storage_call,
     syntax_error,
 )
+
+_MAY_CHECK_OR_TOUCH_STORAGE = re.compile(rb"_check|" + MAY_TOUCH_STORAGE.pattern)
+"""A cheap screen for :class:`_UsesFinder`: every Dagster name that makes an asset check
+has ``_check`` in it (``asset_check``, ``multi_asset_check``, ``build_*_checks``)."""
 
 
 def extract(source: bytes, module: str, is_package: bool = False) -> ModuleFacts:
@@ -75,6 +81,9 @@ def _extract(
     # Only a module that names Definitions or one of Dagster's loaders can load assets
     # (directly, or through a name another module's definitions use).
     loading = b"Definitions" in source or b"load_" in source
+    # Only a module that names an asset check or something that may open storage needs
+    # the walk of every node that looks for them (as costly as parsing, with libcst).
+    uses = _MAY_CHECK_OR_TOUCH_STORAGE.search(source) is not None
     if _needs_screening(source):
         refusal = _screen(source)
         if refusal is not None:
@@ -97,7 +106,7 @@ def _extract(
         )
         return facts, []
     try:
-        positions = _analyse(tree, facts, module, is_package, with_positions, loading)
+        positions = _analyse(tree, facts, module, is_package, with_positions, loading, uses)
     except RecursionError:
         # libcst walks its trees recursively, a few Python frames per level: a file
         # CPython reads (1,500 implicitly concatenated strings, one nested node each) can
@@ -105,7 +114,7 @@ def _extract(
         facts = ModuleFacts(module=module, noqa=facts.noqa)
         try:
             positions = _with_deep_stack(
-                lambda: _analyse(tree, facts, module, is_package, with_positions, loading)
+                lambda: _analyse(tree, facts, module, is_package, with_positions, loading, uses)
             )
         except RecursionError:
             facts = ModuleFacts(module=module, noqa=facts.noqa)
@@ -121,9 +130,10 @@ def _analyse(
     is_package: bool,
     with_positions: bool,
     loading: bool = True,
+    uses: bool = True,
 ) -> list[Position]:
     """Fill ``facts`` from the tree; the anchors' positions when asked for."""
-    extractor = _ModuleExtractor(facts, module, is_package, loading)
+    extractor = _ModuleExtractor(facts, module, is_package, loading, uses)
     extractor.run(tree)
     if not with_positions:
         return []
@@ -391,10 +401,17 @@ class _Scope:
 
 class _ModuleExtractor:
     def __init__(
-        self, facts: ModuleFacts, module: str, is_package: bool, loading: bool = True
+        self,
+        facts: ModuleFacts,
+        module: str,
+        is_package: bool,
+        loading: bool = True,
+        uses: bool = True,
     ) -> None:
         self.facts = facts
         self.loading = loading
+        self.uses = uses
+        """Whether the module may hold asset checks or storage uses to look for."""
         """Whether the module may load assets at all (it names Definitions or a loader)."""
         self.module = module
         self.package = package_of(module, is_package)
@@ -420,7 +437,8 @@ class _ModuleExtractor:
     def run(self, tree: cst.Module) -> None:
         self.tree = tree
         self._statements(tree.body)
-        tree.visit(_UsesFinder(self))
+        if self.uses:
+            tree.visit(_UsesFinder(self))
         for name, objects in self.objects.items():
             held = set(objects)
             keys = tuple(

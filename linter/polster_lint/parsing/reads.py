@@ -101,7 +101,7 @@ PATH_CALLS = frozenset({"Path", "PurePath", "PosixPath", "join"})
 """Calls whose first argument starts the path they make: ``Path("data/x")``,
 ``os.path.join("data", name)``."""
 
-_MAY_TOUCH_STORAGE = re.compile(
+MAY_TOUCH_STORAGE = re.compile(
     rb"read_|scan_|\.to_|\.write_|\.sink_|open|://|deltalake|adlfs|pyarrow"
 )
 """A cheap screen: a module without any of these has no storage use to look for."""
@@ -207,7 +207,7 @@ def _extract_reads(
     package = package_of(module, is_package)
     _top_level_symbols(tree, facts, package)
     reads_tables = b"read_table" in source
-    scan_storage = _MAY_TOUCH_STORAGE.search(source) is not None
+    scan_storage = MAY_TOUCH_STORAGE.search(source) is not None
     if not reads_tables and not scan_storage:
         return facts, []
     imports: list[ast.Import | ast.ImportFrom] = []
