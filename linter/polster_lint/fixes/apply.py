@@ -24,6 +24,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from polster_lint.domain.model import Key
 from polster_lint.domain.violation import ADD_DEPENDENCY, DROP_NOQA_CODE, SET_GROUP
+from polster_lint.fixes.bindings import ScopeDepth
 from polster_lint.fixes.dependency import (
     Dependency,
     Imports,
@@ -115,7 +116,7 @@ class _Targets:
     group: str | None = None
 
 
-class _Places(cst.CSTVisitor):
+class _Places(ScopeDepth):
     """Finds each edit's node: the declaration call with an argument at the position (its
     ``key=``, ``name=``, ``group_name=``), else the call starting there (a decorator call
     without a key), else a bare decorator there; the comments on the edited lines."""
@@ -123,12 +124,11 @@ class _Places(cst.CSTVisitor):
     def __init__(
         self, positions: Mapping[cst.CSTNode, CodeRange], edits: Sequence[Edit], imports: Imports
     ) -> None:
+        super().__init__()
         self.positions = positions
         self.imports = imports
         self.declarations: dict[int, str] = {}
         """id of each node that declares assets -> the Dagster name it calls."""
-        self.depth = 0
-        """How many function, class or lambda bodies the visit is in."""
         self.wanted: dict[tuple[int, int], _Targets] = {}
         self.noqa: dict[int, set[str]] = {}
         for edit in edits:
@@ -151,22 +151,7 @@ class _Places(cst.CSTVisitor):
         if self.depth == 0:  # a decorator inside a factory makes a new asset per call
             for decorator in node.decorators:
                 self._declaration(decorator)
-        self.depth += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.depth -= 1
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.depth += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.depth -= 1
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.depth += 1
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self.depth -= 1
+        super().visit_FunctionDef(node)
 
     def _declaration(self, decorator: cst.Decorator) -> None:
         """Register ``decorator`` when it is a Dagster asset decorator, with the

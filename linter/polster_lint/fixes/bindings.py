@@ -3,8 +3,9 @@ added import, ``AssetKey``) must resolve to what the fix means, wherever the mod
 it (a ``def AssetKey`` at the bottom, a fallback import inside ``try``/``except``, an
 ``if`` at module level, a ``global`` in a function).
 
-Function, class and lambda bodies and comprehensions have scopes of their own: only their
-names (and ``global`` statements) count, not what they bind inside.
+Function, class and lambda bodies and comprehensions have scopes of their own (counted by
+``ScopeDepth``, which the fixes' node finder shares): only their names (and ``global``
+statements) count, not what they bind inside.
 """
 
 from collections import Counter
@@ -19,11 +20,66 @@ def module_bindings(module: cst.Module) -> Counter[str]:
     return found.names
 
 
-class _Bindings(cst.CSTVisitor):
+class ScopeDepth(cst.CSTVisitor):
+    """A visitor that knows how many scopes it is in: function, class and lambda bodies
+    and comprehensions. ``depth == 0`` is module scope."""
+
     def __init__(self) -> None:
-        self.names: Counter[str] = Counter()
         self.depth = 0
-        """How many function, class or lambda scopes the visit is in."""
+
+    def _enter(self) -> None:
+        self.depth += 1
+
+    def _leave(self) -> None:
+        self.depth -= 1
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._enter()
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._leave()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._enter()
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._leave()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._enter()
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._leave()
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._enter()
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._leave()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._enter()
+
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self._leave()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._enter()
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._leave()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._enter()
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._leave()
+
+
+class _Bindings(ScopeDepth):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: Counter[str] = Counter()
 
     def _bind(self, name: str) -> None:
         if self.depth == 0:
@@ -39,48 +95,12 @@ class _Bindings(cst.CSTVisitor):
             self._targets(node.value)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._bind(node.name.value)
-        self.depth += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.depth -= 1
+        self._bind(node.name.value)  # in the enclosing scope, before entering its own
+        super().visit_FunctionDef(node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._bind(node.name.value)
-        self.depth += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.depth -= 1
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.depth += 1
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self.depth -= 1
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self.depth += 1
-
-    def leave_ListComp(self, original_node: cst.ListComp) -> None:
-        self.depth -= 1
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self.depth += 1
-
-    def leave_SetComp(self, original_node: cst.SetComp) -> None:
-        self.depth -= 1
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self.depth += 1
-
-    def leave_DictComp(self, original_node: cst.DictComp) -> None:
-        self.depth -= 1
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self.depth += 1
-
-    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
-        self.depth -= 1
+        super().visit_ClassDef(node)
 
     def visit_Global(self, node: cst.Global) -> None:
         for item in node.names:  # a function rebinding a module name
