@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
-from polster_lint.domain.graph import AssetGraph, Edge
+from polster_lint.domain.graph import AssetGraph, Edge, Remark
 from polster_lint.domain.medallion import layer_rank, upstream_layers
 from polster_lint.domain.model import Key, ModuleFacts, SourceFile, key_string
 from polster_lint.domain.violation import Violation
@@ -68,6 +68,21 @@ SILVER_ORDERS: dict[str, str] = {
     )
 }
 """A silver table on ``bronze/orders``."""
+
+
+def remark_violation(remark: Remark, code: str) -> Violation:
+    """A remark of the graph reported as ``code``: at its anchor, or at 1:1 when it has
+    none (a module-level remark, such as a load the linter cannot follow)."""
+    placed = remark.anchor is not None
+    return Violation(
+        remark.file,
+        remark.anchor,
+        code,
+        remark.message,
+        asset=remark.asset,
+        line=None if placed else 1,
+        column=None if placed else 1,
+    )
 
 
 @dataclass(frozen=True)

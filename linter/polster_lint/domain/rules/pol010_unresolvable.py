@@ -7,6 +7,7 @@ from polster_lint.domain.rules.base import (
     Rule,
     asset_path,
     asset_source,
+    remark_violation,
 )
 from polster_lint.domain.violation import Violation
 
@@ -47,15 +48,7 @@ class Unresolvable(Rule):
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
         for remark in context.graph.blind:
-            yield Violation(
-                remark.file,
-                remark.anchor,
-                self.code,
-                remark.message,
-                asset=remark.asset,
-                line=None if remark.anchor is not None else 1,
-                column=None if remark.anchor is not None else 1,
-            )
+            yield remark_violation(remark, self.code)
         for file, decl in context.graph.unkeyed:
             yield Violation(file, decl.anchor, self.code, "asset key cannot be resolved statically")
         for file, reference, decl in context.graph.unresolved:

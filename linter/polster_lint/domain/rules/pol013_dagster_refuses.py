@@ -7,6 +7,7 @@ from polster_lint.domain.rules.base import (
     Rule,
     asset_path,
     asset_source,
+    remark_violation,
 )
 from polster_lint.domain.violation import Violation
 
@@ -67,12 +68,4 @@ class DagsterRefuses(Rule):
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
         for remark in context.graph.refused:
-            yield Violation(
-                remark.file,
-                remark.anchor,
-                self.code,
-                remark.message,
-                asset=remark.asset,
-                line=None if remark.anchor is not None else 1,
-                column=None if remark.anchor is not None else 1,
-            )
+            yield remark_violation(remark, self.code)
