@@ -369,10 +369,11 @@ class FactsSource:
         except UnreadableFile:
             return []
         positions = self.parsing.locate(file, source)
-        if content_hash(source) != self.linted_hash(file.relative):
+        digest = content_hash(source)
+        if digest != self.linted_hash(file.relative):
             self._linted[file.relative] = None  # changed between its facts and its places
         record = _or_none(partial(_Record.parse, self._records.get(file.relative, "")))
-        if cache is not None and record is not None and record.digest == content_hash(source):
+        if cache is not None and record is not None and record.digest == digest:
             cache.positions[file.relative] = [[p.line, p.column] for p in positions]
             cache.changed = True
         return positions
