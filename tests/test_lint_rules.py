@@ -608,3 +608,14 @@ def test_cache_is_used_and_survives_corruption(tmp_path, capsys):
         cache.write_text(damaged)
         assert lint_main([str(root)]) == 1
         assert "POL002" in capsys.readouterr().out
+
+
+def test_typo_suggestion_among_thousands_of_keys_made_from_one_pattern():
+    """Keys that share their first and last characters by the thousand (orders_0000 ...)
+    are narrowed before difflib compares them: the key meant is still the one named."""
+    from polster_lint.domain.rules.pol005_unknown_upstream import _Suggestions
+
+    keys = [("silver", f"orders_{number:04}") for number in range(5000)]
+    suggestions = _Suggestions(keys)
+    assert suggestions.closest(("silver", "ordres_1234")) == "silver/orders_1234"
+    assert suggestions.closest(("gold", "orders_0042")) == "silver/orders_0042"

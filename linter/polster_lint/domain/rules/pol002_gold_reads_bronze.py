@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 from dataclasses import replace
 
-from polster_lint.domain.model import key_string
+from polster_lint.domain.model import Key, key_string
 from polster_lint.domain.rules.base import (
     BRONZE_ORDERS,
     SILVER_ORDERS,
@@ -53,14 +53,15 @@ class GoldReadsBronze(LayerEdgeRule):
     def check(self, context: CheckContext) -> Iterator[Violation]:
         """The layer break, with the silver assets that already clean that bronze table:
         which one gold should read is the author's choice, so it is suggested, not fixed."""
+        silver_readers: dict[Key, set[str]] | None = None
         for violation in super().check(context):
-            candidates = sorted(
-                {
-                    key_string(edge.downstream.key)
-                    for edge in context.graph.edges
-                    if edge.upstream == violation.dependency and edge.downstream.layer == "silver"
-                }
-            )
+            if silver_readers is None:  # one pass over the edges, only when gold breaks
+                silver_readers = {}
+                for edge in context.graph.edges:
+                    if edge.downstream.layer == "silver":
+                        readers = silver_readers.setdefault(edge.upstream, set())
+                        readers.add(key_string(edge.downstream.key))
+            candidates = sorted(silver_readers.get(violation.dependency or (), ()))
             if candidates:
                 suggestion = f"; read {' or '.join(candidates)} instead"
                 violation = replace(violation, message=violation.message + suggestion)
