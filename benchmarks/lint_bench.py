@@ -67,8 +67,16 @@ ruff (``ruff check --select E,F`` over the assets and core folders):
 r.  ``--no-cache``: cold.
 r2. warm, one file changed: its cache filled, the same edit, then timed.
 
-d.  the floor: in this process, read every file ``polster-lint`` reads and
-    ``libcst.parse_module`` it once, in one process (information).
+The floors: what any linter that keeps libcst as the parser of the asset modules (as
+the issue that set the targets requires) pays at the least, each measured here in the
+same run (information; the report prints each floor as a ratio to import-linter, the
+targets' yardstick):
+
+d.  read every asset module and ``libcst.parse_module`` it once, in this process;
+    divided by the CPU count it is the least a cold run's wall time can be.
+d0. a fresh ``python -c "import libcst"``: a warm run that parses the edited file pays it.
+d1. a fresh Python process that lists every linted file and reads its ``stat`` (size and
+    modification time), which is how any cache learns what changed.
 
 Wall time is the median of ``--repeat`` runs (default: 3 up to 1,000 assets, else 1).
 ``cpu s`` is user + system time (of the process and its descendants, or of this process
@@ -217,6 +225,11 @@ class Project:
         return sorted(
             path for folder in (ASSETS_DIR, CORE_DIR) for path in (self.root / folder).rglob("*.py")
         )
+
+    @property
+    def asset_files(self) -> list[Path]:
+        """The asset modules: the files ``polster-lint`` parses with libcst."""
+        return sorted((self.root / ASSETS_DIR).rglob("*.py"))
 
     def edit_target(self) -> Path:
         """A clean silver asset module, edited before each warm run."""
@@ -670,13 +683,35 @@ def _tool(name: str) -> str | None:
 
 
 def bare_parse(files: list[Path]) -> Run:
-    """The floor: read and ``libcst.parse_module`` every file once, in this process."""
+    """Floor d: read and ``libcst.parse_module`` every file once, in this process."""
     import libcst
 
     start, cpu = time.perf_counter(), time.process_time()
     for path in files:
         libcst.parse_module(path.read_bytes())
     return Run(seconds=time.perf_counter() - start, cpu_seconds=time.process_time() - cpu)
+
+
+_LIST_AND_STAT = """
+import os, sys
+
+def walk(folder):
+    with os.scandir(folder) as scan:
+        for entry in scan:
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk(entry.path)
+            elif entry.name.endswith(".py"):
+                yield entry.path, entry.stat(follow_symlinks=False).st_mtime_ns
+
+print(sum(1 for folder in sys.argv[1:] for _ in walk(folder)))
+"""
+"""Floor d1: the least a process spends to learn which of the files changed."""
+
+
+def _check_floor(run: Run, what: str) -> Run:
+    if run.status != 0:
+        raise CrashError(f"{what} exited {run.status}: {run.stderr.strip()[-500:]}")
+    return run
 
 
 def _check_lint(run: Run, what: str) -> Run:
@@ -843,9 +878,16 @@ def _measure(
             ruff_warm.runs.append(_check_ruff(run_command([*command, *folders], root, env), "ruff"))
 
     if floor:
-        bare = add("d", "libcst.parse_module of every file, in-process")
+        bare = add("d", "libcst.parse_module of every asset module")
         for _ in range(repeat):
-            bare.runs.append(bare_parse(project.lint_files))
+            bare.runs.append(bare_parse(project.asset_files))
+    startup, listing = add("d0", "python -c 'import libcst'"), add("d1", "list + stat files")
+    folders = [str(root / ASSETS_DIR), str(root / CORE_DIR)]
+    for _ in range(repeat):
+        run = run_command([sys.executable, "-c", "import libcst"], root, env)
+        startup.runs.append(_check_floor(run, "import libcst"))
+        run = run_command([sys.executable, "-c", _LIST_AND_STAT, *folders], root, env)
+        listing.runs.append(_check_floor(run, "the listing floor"))
     notes["results"] = results
     return notes
 
@@ -856,7 +898,7 @@ TOOLS = (
     ("polster-lint", ("a", "a1", "a2", "b0", "b", "b2")),
     ("import-linter (layers + forbidden)", ("c", "c2", "c3")),
     ("ruff --select E,F", ("r", "r2")),
-    ("floor", ("d",)),
+    ("floor", ("d", "d0", "d1")),
 )
 
 
@@ -893,6 +935,14 @@ def targets(count: int, notes: dict, planted: list[tuple[str, str]]) -> list[tup
     ratio("cold / ruff cold (a / r)", "a", "r", None)
     ratio("cold --jobs 1 / cold (a1 / a)", "a1", "a", None)
     ratio("cold / libcst floor (a / d)", "a", "d", None)
+    cores = os.cpu_count() or 1
+    if "d" in results and "c" in results:
+        value = results["d"].seconds / cores / results["c"].seconds
+        rows.append((f"libcst floor on {cores} cores / import-linter cold", value, None, "x", None))
+    if {"d0", "d1", "c2"} <= set(results):
+        least = results["d0"].seconds + results["d1"].seconds
+        value = least / results["c2"].seconds
+        rows.append(("(import libcst + list) / import-linter warm", value, None, "x", None))
     peaks = [results[c].memory_mb for c in ("a", "a1", "a2", "b0", "b", "b2") if c in results]
     peak = max((p for p in peaks if p is not None), default=None)
     if peak is not None:
@@ -979,7 +1029,9 @@ ROWS = (
     ("import-linter warm, + independence contracts", "c3"),
     ("ruff `--select E,F` cold", "r"),
     ("**ruff warm, 1 file edited**", "r2"),
-    ("libcst parse of every file, one process", "d"),
+    ("floor: libcst parse of every asset module, one process", "d"),
+    ("floor: a process importing libcst", "d0"),
+    ("floor: a process listing and stat-ing every file", "d1"),
 )
 
 
