@@ -120,8 +120,9 @@ def discover(root: Path, config: LintConfig) -> list[SourceFile]:
 
 def classify(file: ListedFile, config: LintConfig) -> SourceFile:
     """What ``file``'s place says about it: an asset or core module, else a support one."""
-    path = Path(file.path)
-    return source_file(file.relative, config, path) or support_file(file.relative, config, path)
+    return source_file(file.relative, config, file.path) or support_file(
+        file.relative, config, file.path
+    )
 
 
 MAX_SUPPORT_FILES = 1000

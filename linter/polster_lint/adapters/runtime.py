@@ -7,6 +7,7 @@ static result or see exactly where the linter and Dagster disagree.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,7 +126,7 @@ def definitions_file(root: Path, config: LintConfig, files: list[SourceFile]) ->
     candidates = [base.with_name(base.name + ".py"), base / "__init__.py"]
     relative = next((c for c in candidates if (root / c).is_file()), candidates[0])
     return SourceFile(
-        path=root / relative,
+        location=os.fspath(root / relative),
         relative=relative.as_posix(),
         module=config.definitions_module,
         is_package=relative.name == "__init__.py",

@@ -8,14 +8,14 @@ operation); the result is the same as ``PurePosixPath`` gives.
 """
 
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from polster_lint.domain.config import LintConfig
 from polster_lint.domain.medallion import owner_of_core_module
 from polster_lint.domain.model import SourceFile
 
 
-def source_file(relative: str, config: LintConfig, path: Path | None = None) -> SourceFile | None:
+def source_file(relative: str, config: LintConfig, path: str | None = None) -> SourceFile | None:
     """The :class:`SourceFile` for ``relative`` (a project-relative POSIX path), or None
     when it is neither under the assets folder nor under the core folder.
 
@@ -36,7 +36,7 @@ def source_file(relative: str, config: LintConfig, path: Path | None = None) -> 
 def _make(
     relative: str,
     config: LintConfig,
-    path: Path | None,
+    path: str | None,
     layer: str | None = None,
     is_asset_module: bool = False,
     owner: tuple[str, ...] | None = None,
@@ -51,7 +51,7 @@ def _make(
     if is_package:
         parts.pop()
     return SourceFile(
-        path=path if path is not None else Path(relative),
+        location=path if path is not None else relative,
         relative=relative,
         module=".".join(parts),
         is_package=is_package,
@@ -62,7 +62,7 @@ def _make(
     )
 
 
-def support_file(relative: str, config: LintConfig, path: Path | None = None) -> SourceFile:
+def support_file(relative: str, config: LintConfig, path: str | None = None) -> SourceFile:
     """A module outside the asset and core folders that the linter reads for what it says
     about the assets (the definitions module, a module asset modules import from)."""
     return _make(_clean(relative), config, path, is_support=True)

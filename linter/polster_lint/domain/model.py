@@ -23,7 +23,10 @@ class SourceFile:
     them (``path`` identifies the file, nothing here opens it).
     """
 
-    path: Path
+    location: str
+    """Where the file is: the project root joined with ``relative``. Text, not a
+    ``Path``: a run makes one of these per file, tens of thousands of them, and making a
+    ``Path`` costs more than everything else here together."""
     relative: str
     module: str
     is_package: bool
@@ -37,6 +40,10 @@ class SourceFile:
     about the assets: the definitions module (which modules are loaded, with which key
     prefix and group), or a module that asset modules import from (resource classes,
     shared decorator options, factories). Read like an asset module."""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
 
 
 @dataclass(frozen=True)
