@@ -288,6 +288,9 @@ _ASSET_KINDS = (
 """Dagster decorators that turn a function into assets (an observable source asset is an
 external input, loaded but never materialised by the project)."""
 
+_BARE_DECORATORS = frozenset({"asset", "graph_asset", "observable_source_asset"})
+"""The asset decorators whose first parameter is the function (``dg.asset(compute)``)."""
+
 _LOADERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "load_assets_from_package_module": ("package", ("package_module", "group_name", "key_prefix")),
     "load_assets_from_package_name": ("package", ("package_name", "group_name", "key_prefix")),
@@ -397,6 +400,7 @@ class _Scope:
         self.function = function
         self.values: dict[str, cst.BaseExpression] = {}
         self.objects: dict[str, tuple[int, ...]] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
 
 
 class _ModuleExtractor:
@@ -420,6 +424,8 @@ class _ModuleExtractor:
         self.local: set[str] = set()
         self.objects: dict[str, tuple[int, ...]] = {}
         self.factories: dict[str, cst.FunctionDef] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        """Plain functions, which ``dg.asset(...)(function)`` may turn into assets."""
         self.graphs: dict[str, tuple[cst.FunctionDef, dict[str, cst.BaseExpression]]] = {}
         self.partials: dict[str, tuple[str, Sequence[cst.Arg]]] = {}
         self.scopes: list[_Scope] = []
@@ -528,6 +534,7 @@ class _ModuleExtractor:
         self.constants.pop(name, None)
         self.objects.pop(name, None)
         self.factories.pop(name, None)
+        self.functions.pop(name, None)
         self.graphs.pop(name, None)
         self.partials.pop(name, None)
         self.facts.symbols.pop(name, None)
@@ -566,6 +573,8 @@ class _ModuleExtractor:
         partial = self._partial(value)
         if partial is not None:
             self.partials[name] = partial
+            if not self.scopes:
+                self.facts.symbols[name] = Symbol(factory=True)
             return
         loads = self._load_expression(value)
         if loads is not None:
@@ -785,11 +794,18 @@ class _ModuleExtractor:
                 # A project function from another module: maybe a factory (the graph knows).
                 qualified = kind.removeprefix("foreign:")
                 self.facts.calls.append(Call(self._anchor(node), qualified, qualified))
+        if not decorated:
+            if self.scopes and self.scopes[-1].function:
+                self.scopes[-1].functions[name] = function
+            elif not self.scopes:
+                self.functions[name] = function
         if self.scopes:
             return None
         alias = self._decorator_alias(function)
         if alias is not None:
             self.partials[name] = alias
+            # another module that decorates with it makes assets the linter cannot see
+            self.facts.symbols[name] = Symbol(factory=True)
         elif _declares_assets(function.body, self):
             self.factories[name] = function
             self.facts.symbols[name] = Symbol(factory=True)
@@ -868,8 +884,17 @@ class _ModuleExtractor:
         return None, ()
 
     def _partial(self, value: cst.BaseExpression) -> tuple[str, Sequence[cst.Arg]] | None:
-        """``functools.partial(dg.asset, group_name="silver")``: a decorator with defaults."""
-        if not isinstance(value, cst.Call) or self._qualify(value.func) != "functools.partial":
+        """``functools.partial(dg.asset, group_name="silver")``, or the decorator itself
+        with its options (``silver_asset = dg.asset(group_name="silver")``), applied later
+        as ``@silver_asset``: a decorator with defaults."""
+        if not isinstance(value, cst.Call):
+            return None
+        if all(argument.keyword is not None or argument.star == "**" for argument in value.args):
+            kind, arguments = self._decorator_kind(value)
+            if kind in _ASSET_KINDS:
+                assert kind is not None
+                return kind, arguments
+        if self._qualify(value.func) != "functools.partial":
             return None
         if not value.args or value.args[0].keyword is not None or value.args[0].star:
             return None
@@ -1756,6 +1781,9 @@ class _ModuleExtractor:
             and not (self._shadowed(callee.value))
         ):
             return self._invoke(self.factories[callee.value], expression)
+        applied = self._applied_decorator(expression)
+        if applied is not None:
+            return applied
         qualified = self._qualify(callee)
         if qualified in ("dagster.SourceAsset", "dagster.AssetSpec"):
             obj = self._new_object()
@@ -1773,6 +1801,49 @@ class _ModuleExtractor:
                 self._made(decl)
             return (obj,)
         return None
+
+    def _applied_decorator(self, call: cst.Call) -> tuple[int, ...] | None:
+        """``dg.asset(key=...)(compute)`` or ``dg.asset(compute)``: the decorator called on
+        a function, as factories and helper modules often write it. The asset is the one
+        the ``@`` form would make of that function; one the linter cannot read (an
+        imported or computed function) is an asset without a known key (POL010)."""
+        callee = call.func
+        arguments: Sequence[cst.Arg] = ()
+        if isinstance(callee, cst.Call) or (
+            isinstance(callee, cst.Name) and callee.value in self.partials
+        ):
+            kind, arguments = self._decorator_kind(callee)
+        else:
+            kind = self._decorator_kind(callee)[0]
+            positional = call.args[0] if call.args else None
+            if kind not in _BARE_DECORATORS or positional is None or positional.keyword:
+                return None  # dg.asset(key=...): the decorator itself, kept for later
+        if kind not in _ASSET_KINDS:
+            return None
+        assert kind is not None
+        given = [argument for argument in call.args if argument.keyword is None]
+        function = None
+        if len(call.args) == 1 and len(given) == 1 and not given[0].star:
+            target = given[0].value
+            if isinstance(target, cst.Name):
+                function = self._lookup_function(target.value)
+        obj = self._new_object()
+        if function is None:
+            self._made(
+                AssetDecl(key=None, anchor=self._anchor(call), function=None, group=None, obj=obj)
+            )
+            return (obj,)
+        for decl in self._declare(function, kind, arguments, call, obj):
+            self._made(decl)
+        return (obj,)
+
+    def _lookup_function(self, name: str) -> cst.FunctionDef | None:
+        for scope in reversed(self.scopes):
+            if scope.function and name in scope.functions:
+                return scope.functions[name]
+            if name in scope.values or name in scope.objects:
+                return None
+        return self.functions.get(name)
 
     def _shadowed(self, name: str) -> bool:
         return any(
@@ -1819,6 +1890,8 @@ class _ModuleExtractor:
             callee = expression.func
             if isinstance(callee, cst.Name) and callee.value in self.factories:
                 return True
+            if isinstance(callee, cst.Call) and self._decorator_kind(callee)[0] in _ASSET_KINDS:
+                return True  # dg.asset(...)(function)
             return self._qualify(callee) in (
                 "dagster.SourceAsset",
                 "dagster.AssetSpec",

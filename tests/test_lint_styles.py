@@ -1,0 +1,283 @@
+"""Declaration styles real projects use that the random oracle does not generate.
+
+Each case is a small project written by hand the way data teams write Dagster code
+(decorators called as functions, ``upstream.key``, ``TYPE_CHECKING`` imports...). Real
+Dagster loads every case in one subprocess, and the linter must agree with it:
+
+* when Dagster loads the project and the linter says it sees everything, the linter's
+  assets and edges are Dagster's, exactly;
+* when the linter cannot see something, it says so (POL010) and claims nothing false:
+  its assets and edges are among Dagster's;
+* when Dagster refuses to load the project, the linter says why (POL013).
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from polster_lint.cli import main
+
+LAYERS = ("bronze", "silver", "gold")
+ASSETS = "src/orchestration/assets"
+DEFINITIONS = "src/orchestration/definitions.py"
+
+DEFAULT_DEFINITIONS = """\
+import dagster as dg
+
+from orchestration import assets
+
+defs = dg.Definitions(assets=dg.load_assets_from_package_module(assets))
+"""
+
+BRONZE = {
+    f"{ASSETS}/bronze/run_bronze_orders.py": """\
+import dagster as dg
+
+
+@dg.asset(key=["bronze", "orders"], group_name="bronze")
+def bronze_orders() -> None: ...
+
+
+@dg.asset(key=["bronze", "customers"], group_name="bronze")
+def bronze_customers() -> None: ...
+""",
+}
+
+# Loads each project given on stdin with real Dagster, in this one process.
+DAGSTER = r"""
+import importlib, json, sys, warnings
+warnings.simplefilter("ignore")
+
+answer = {}
+for root in json.load(sys.stdin):
+    source_root = root + "/src"
+    sys.path.insert(0, source_root)
+    try:
+        graph = importlib.import_module("orchestration.definitions").defs.resolve_asset_graph()
+        nodes = [graph.get(key) for key in graph.get_all_asset_keys()]
+        answer[root] = {
+            "defined": sorted("/".join(n.key.path) for n in nodes if n.is_materializable),
+            "edges": sorted(
+                ["/".join(up.path), "/".join(n.key.path)] for n in nodes for up in n.parent_keys
+            ),
+        }
+    except Exception as error:
+        answer[root] = {"error": f"{type(error).__name__}: {error}"}
+    finally:
+        sys.path.remove(source_root)
+        for name in list(sys.modules):
+            if name == "orchestration" or name.startswith("orchestration."):
+                del sys.modules[name]
+        importlib.invalidate_caches()
+print(json.dumps(answer))
+"""
+
+
+@dataclass
+class Case:
+    files: dict[str, str]
+    blind: bool = False
+    """The linter cannot see everything here: POL010, and nothing false."""
+    refused: bool = False
+    """Dagster refuses to load the project: POL013."""
+    expect_assets: set[str] = field(default_factory=set)
+    """Assets the linter must see (a guard against a case that proves nothing)."""
+    expect_edges: set[tuple[str, str]] = field(default_factory=set)
+
+
+CASES: dict[str, Case] = {
+    # The decorator called as a function, as factories and helper modules write it.
+    "decorator-called-on-a-function": Case(
+        {
+            **BRONZE,
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+
+def _clean_orders(orders) -> None: ...
+
+
+def _clean_customers() -> None: ...
+
+
+silver_orders = dg.asset(
+    key_prefix="silver", group_name="silver", ins={"orders": dg.AssetIn(["bronze", "orders"])}
+)(_clean_orders)
+silver_customers = dg.asset(
+    key=["silver", "customers"], group_name="silver", deps=[["bronze", "customers"]]
+)(_clean_customers)
+""",
+        },
+        expect_assets={"silver/_clean_orders", "silver/customers"},
+        expect_edges={
+            ("bronze/orders", "silver/_clean_orders"),
+            ("bronze/customers", "silver/customers"),
+        },
+    ),
+    "decorator-called-in-a-factory": Case(
+        {
+            **BRONZE,
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+
+def make(name):
+    def compute() -> None: ...
+
+    return dg.asset(key=["silver", name], group_name="silver", deps=[["bronze", name]])(compute)
+
+
+silver_orders = make("orders")
+silver_customers = make("customers")
+""",
+        },
+        expect_edges={
+            ("bronze/orders", "silver/orders"),
+            ("bronze/customers", "silver/customers"),
+        },
+    ),
+    "decorator-called-on-an-imported-function": Case(
+        {
+            **BRONZE,
+            "src/orchestration/logic.py": "def clean_orders() -> None: ...\n",
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+from orchestration.logic import clean_orders
+
+silver_orders = dg.asset(key=["silver", "orders"], group_name="silver")(clean_orders)
+""",
+        },
+        blind=True,
+    ),
+    # The decorator with its options kept in a name, applied with @ or called.
+    "decorator-with-options-kept-in-a-name": Case(
+        {
+            **BRONZE,
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+silver_asset = dg.asset(key_prefix="silver", group_name="silver", deps=[["bronze", "orders"]])
+
+
+@silver_asset
+def orders() -> None: ...
+
+
+def _customers() -> None: ...
+
+
+customers = silver_asset(_customers)
+""",
+        },
+        expect_edges={("bronze/orders", "silver/orders"), ("bronze/orders", "silver/_customers")},
+    ),
+    "decorator-with-options-from-another-module": Case(
+        {
+            **BRONZE,
+            "src/orchestration/decorators.py": """\
+import functools
+
+import dagster as dg
+
+silver_asset = dg.asset(key_prefix="silver", group_name="silver")
+gold_asset = functools.partial(dg.asset, key_prefix="gold", group_name="gold")
+
+
+def bronze_asset(**options):
+    return dg.asset(key_prefix="bronze", group_name="bronze", **options)
+""",
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+from orchestration.decorators import bronze_asset, gold_asset, silver_asset
+
+
+@bronze_asset(name="visits")
+def visits() -> None: ...
+
+
+@silver_asset
+def orders() -> None: ...
+
+
+@gold_asset
+def kpis() -> None: ...
+""",
+        },
+        blind=True,
+    ),
+}
+
+
+def write_project(root: Path, files: dict[str, str]) -> None:
+    (root / ".polster-answers.json").parent.mkdir(parents=True, exist_ok=True)
+    (root / ".polster-answers.json").write_text('{"cookiecutter": {}}')
+    for package in ("src/orchestration", ASSETS):
+        (root / package).mkdir(parents=True, exist_ok=True)
+        (root / package / "__init__.py").write_text("")
+    for layer in LAYERS:
+        (root / ASSETS / layer).mkdir(exist_ok=True)
+        (root / ASSETS / layer / "__init__.py").write_text("")
+    for relative, source in {DEFINITIONS: DEFAULT_DEFINITIONS, **files}.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(textwrap.dedent(source))
+
+
+@pytest.fixture(scope="module")
+def dagster(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
+    base = tmp_path_factory.mktemp("styles")
+    roots = {}
+    for name, case in CASES.items():
+        roots[name] = base / name
+        write_project(roots[name], case.files)
+    result = subprocess.run(
+        [sys.executable, "-c", DAGSTER],
+        input=json.dumps([str(root) for root in roots.values()]),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    return {name: (root, answer[str(root)]) for name, root in roots.items()}
+
+
+def lint(root: Path, capsys, *options: str) -> tuple[int, str]:
+    capsys.readouterr()
+    status = main(["--no-cache", *options, str(root)])
+    return status, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_linter_agrees_with_dagster(name, dagster, capsys):
+    case = CASES[name]
+    root, loaded = dagster[name]
+    status, out = lint(root, capsys, "--format", "json", "--select", "POL010,POL013")
+    codes = [finding["code"] for finding in json.loads(out or "[]")]
+    if case.refused:
+        assert "error" in loaded, f"Dagster loads the case: {loaded}"
+        assert "POL013" in codes, out
+        return
+    assert "error" not in loaded, loaded["error"]
+    assert "POL013" not in codes, out
+    status, out = lint(root, capsys, "--graph", "json")
+    assert status == 0
+    graph = json.loads(out)
+    assets = {asset["key"] for asset in graph["assets"]}
+    edges = {(edge["upstream"], edge["downstream"]) for edge in graph["edges"]}
+    expected_assets = set(loaded["defined"])
+    expected_edges = {tuple(edge) for edge in loaded["edges"]}
+    assert case.expect_assets <= assets
+    assert case.expect_edges <= edges
+    if case.blind:
+        assert "POL010" in codes, "the linter does not say what it cannot see"
+        assert assets <= expected_assets, f"not in Dagster: {assets - expected_assets}"
+        assert edges <= expected_edges, f"not in Dagster: {edges - expected_edges}"
+    else:
+        assert codes == [], out
+        assert assets == expected_assets
+        assert edges == expected_edges
