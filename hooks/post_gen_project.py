@@ -238,11 +238,18 @@ def describe_template(context: dict) -> dict:
     root = Path(str(context.get("_repo_dir") or "."))
     if not root.is_absolute():
         # Relative to the folder cookiecutter was started in, not to this hook's (the
-        # new project); Linux names it, elsewhere the version stays unknown.
+        # new project). Cookiecutter runs its hooks from inside the template folder
+        # (work_in(repo_dir)), so its own folder is the template: joining the relative
+        # path to it again would name a folder that does not exist ("tpl/tpl"). Linux
+        # names that folder; elsewhere the version stays unknown.
         try:
-            root = Path(os.readlink(f"/proc/{os.getppid()}/cwd")) / root
+            parent = Path(os.readlink(f"/proc/{os.getppid()}/cwd"))
         except OSError:
             return {"kind": "folder", "source": given, "directory": "", "version": ""}
+        root = parent if (parent / "cookiecutter.json").is_file() else parent / root
+        # Cookiecutter clones a URL into an absolute folder: a relative one was given as
+        # a local folder, which this hook's folder (the new project) cannot resolve.
+        return describe_folder(root)
     url = None
     if given and not Path(given).expanduser().exists():
         # A repository URL (or an abbreviation): the clone knows the URL it came from.

@@ -1,0 +1,82 @@
+"""User flows tried the sloppy way, each against real processes and baked templates.
+
+Every case here is one a data engineer hits in daily use: a template path typed relative
+to the shell's folder, names that collide with what the project installs, interrupted
+commands. The promise: it works, or it stops with one line and a non-zero exit status,
+leaving nothing half-made.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import POLSTER, REPO_ROOT, clean_env
+
+COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
+TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}", "asset_template")
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+
+def private_env(tmp_path: Path) -> dict[str, str]:
+    """This process's environment with a private HOME (cookiecutter's replay files)."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return clean_env({"HOME": str(home), **GIT_IDENTITY})
+
+
+def committed_template(destination: Path, env: dict[str, str]) -> str:
+    """Polster's template, alone, committed in a new git repository; its commit."""
+    destination.mkdir(parents=True)
+    for part in TEMPLATE_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, destination / part, ignore=ignore)
+        else:
+            shutil.copy2(source, destination / part)
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "t"]):
+        subprocess.run(["git", *command], cwd=destination, env=env, check=True, timeout=60)
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=destination, env=env, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def run_in(cwd: Path, env: dict[str, str], *command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        list(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+# --- plain cookiecutter with a relative template path ------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["tpl", "./tpl", "sub/../tpl"])
+def test_cookiecutter_with_a_relative_template_path_records_that_template(tmp_path, typed):
+    """``cookiecutter tpl`` (the README's ``cookiecutter path/to/this/repo``) used to fail
+    in the post-generation hook ("No such file or directory: .../tpl/tpl"): cookiecutter
+    runs its hooks from inside the template folder, and the hook joined the relative path
+    to that folder again. A URL check on the unresolved path also mistook the folder for
+    a clone and recorded its git remote instead of the folder."""
+    env = private_env(tmp_path)
+    commit = committed_template(tmp_path / "tpl", env)
+    (tmp_path / "sub").mkdir()
+    made = run_in(tmp_path, env, COOKIECUTTER, "--no-input", typed, "project_slug=rel")
+    assert made.returncode == 0, made.stderr
+    record = json.loads((tmp_path / "rel" / ".polster-answers.json").read_text())["polster"]
+    assert record["template"] == {
+        "kind": "git",
+        "source": str((tmp_path / "tpl").resolve()),
+        "directory": "",
+        "version": commit,
+    }
+    checked = run_in(tmp_path / "rel", env, POLSTER, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
