@@ -210,6 +210,75 @@ def kpis() -> None: ...
         },
         blind=True,
     ),
+    # Dagster resolves every annotation of an asset's function when it loads it.
+    "type-checking-import-in-an-asset-annotation": Case(
+        {
+            **BRONZE,
+            "src/orchestration/resources.py": """\
+import dagster as dg
+
+
+class Warehouse(dg.ConfigurableResource):
+    dsn: str = ""
+""",
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import dagster as dg
+
+if TYPE_CHECKING:
+    from orchestration.resources import Warehouse
+
+
+@dg.asset(key=["silver", "orders"], group_name="silver", deps=[["bronze", "orders"]])
+def silver_orders(warehouse: Warehouse) -> None: ...
+""",
+        },
+        refused=True,
+    ),
+    "type-checking-import-in-a-quoted-return-annotation": Case(
+        {
+            **BRONZE,
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+import typing
+
+import dagster as dg
+
+if typing.TYPE_CHECKING:
+    import pandas as pd
+
+
+@dg.multi_asset(specs=[dg.AssetSpec(["silver", "orders"], deps=[["bronze", "orders"]])])
+def silver_orders() -> "pd.DataFrame": ...
+""",
+        },
+        refused=True,
+    ),
+    "type-checking-import-outside-asset-annotations": Case(
+        {
+            **BRONZE,
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import dagster as dg
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
+
+
+@dg.asset(key=["silver", "orders"], group_name="silver", deps=[["bronze", "orders"]])
+def silver_orders(context) -> None: ...
+""",
+        },
+    ),
 }
 
 

@@ -431,6 +431,10 @@ class _ModuleExtractor:
         self.scopes: list[_Scope] = []
         self.star_dagster = False
         self.future_annotations = False
+        self.type_checking = False
+        """Inside ``if TYPE_CHECKING:``: what is bound there does not exist at run time."""
+        self.type_only: set[str] = set()
+        """Module-level names bound only under ``if TYPE_CHECKING:``."""
         self.next_object = 0
         self.made = 0
         self.steps = 0
@@ -468,7 +472,14 @@ class _ModuleExtractor:
             elif isinstance(statement, cst.For):
                 self._for(statement)
             elif isinstance(statement, cst.If):
-                self._statements(statement.body.body)
+                if not self.scopes and self._is_type_checking(statement.test):
+                    self.type_checking = True
+                    try:
+                        self._statements(statement.body.body)
+                    finally:
+                        self.type_checking = False
+                else:
+                    self._statements(statement.body.body)
                 orelse = statement.orelse
                 while isinstance(orelse, cst.If):
                     self._statements(orelse.body.body)
@@ -525,11 +536,14 @@ class _ModuleExtractor:
         self._forget(local)
         self.aliases[local] = qualified
         self.facts.symbols[local] = Symbol(target=(module, attribute))
+        if self.type_checking:
+            self.type_only.add(local)
 
     def _forget(self, name: str) -> None:
         """``name`` is bound anew at module level: drop what it meant before."""
         if self.scopes and self.scopes[-1].function:
             return
+        self.type_only.discard(name)
         self.aliases.pop(name, None)
         self.constants.pop(name, None)
         self.objects.pop(name, None)
@@ -1542,7 +1556,60 @@ class _ModuleExtractor:
             references.append(self._unresolvable(options["ins"]))
             known = False
         parameters = self._parameters(function, named_inputs, graph)
+        if self.type_only:
+            problems.extend(self._type_only_annotations(function))
         return references, parameters, known, problems
+
+    def _is_type_checking(self, test: cst.BaseExpression) -> bool:
+        return isinstance(test, (cst.Name, cst.Attribute)) and (
+            (self._qualify(test) or "").rpartition(".")[2] == "TYPE_CHECKING"
+        )
+
+    def _type_only_annotations(self, function: cst.FunctionDef) -> list[Note]:
+        """Annotations that are strings at run time (quoted, or ``from __future__ import
+        annotations``) naming something imported only under ``if TYPE_CHECKING:``.
+        Dagster resolves every annotation of an asset's function (``typing.get_type_hints``
+        in ``get_resource_args``), the return's included, and refuses the asset when one
+        names something that does not exist at run time."""
+        signature = function.params
+        annotations: list[cst.Annotation] = [
+            param.annotation
+            for param in (
+                *signature.posonly_params,
+                *signature.params,
+                *([signature.star_arg] if isinstance(signature.star_arg, cst.Param) else []),
+                *signature.kwonly_params,
+                *([signature.star_kwarg] if signature.star_kwarg is not None else []),
+            )
+            if param.annotation is not None
+        ]
+        if function.returns is not None:
+            annotations.append(function.returns)
+        found: list[Note] = []
+        for annotation in annotations:
+            expression = annotation.annotation
+            raw = self.future_annotations
+            if isinstance(expression, (cst.SimpleString, cst.ConcatenatedString)):
+                raw = True
+                text = self._literal_string(expression)
+                try:
+                    expression = cst.parse_expression(text) if text else expression
+                except cst.ParserSyntaxError:
+                    continue
+            if not raw:
+                continue
+            missing = sorted(_annotation_names(expression) & self.type_only)
+            if missing:
+                found.append(
+                    Note(
+                        self._anchor(annotation),
+                        f"Dagster refuses the annotation {self._code(annotation.annotation)} "
+                        f"of {function.name.value}(): {missing[0]} is imported only under "
+                        "`if TYPE_CHECKING:`, and Dagster resolves an asset function's "
+                        "annotations (strings here) when it loads; import it outside that block",
+                    )
+                )
+        return found
 
     def _parameters(
         self, function: cst.FunctionDef, named_inputs: set[str], graph: bool
@@ -2494,6 +2561,22 @@ class _LoadFinder(cst.CSTVisitor):
         if symbol is not None and symbol.loads:
             self.found = True
         return False
+
+
+def _annotation_names(expression: cst.CSTNode) -> set[str]:
+    """The names an annotation evaluates (``pd`` in ``pd.DataFrame``, ``X`` and ``Y`` in
+    ``dict[X, Y | None]``); not attribute names, nor strings inside it."""
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [expression]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            stack.extend(node.children)
+    return found
 
 
 def _target_names(target: cst.BaseExpression) -> list[str] | None:
