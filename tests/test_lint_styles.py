@@ -210,6 +210,94 @@ def kpis() -> None: ...
         },
         blind=True,
     ),
+    # Keys as data teams write them: an upstream's .key, with_prefix, imported constants.
+    "upstream-key-attribute-and-key-methods": Case(
+        {
+            f"{ASSETS}/bronze/run_bronze_orders.py": """\
+import dagster as dg
+
+BASE = dg.AssetKey("customers")
+
+
+@dg.asset(key=dg.AssetKey("orders").with_prefix("bronze"), group_name="bronze")
+def bronze_orders() -> None: ...
+
+
+@dg.asset(key=BASE.with_prefix(["bronze"]), group_name="bronze")
+def bronze_customers() -> None: ...
+
+
+@dg.asset(key=dg.AssetKey.from_user_string("x/visits").with_prefix("bronze"))
+def bronze_visits() -> None: ...
+
+
+raw_payments = dg.AssetSpec(["erp", "payments"])
+
+
+@dg.asset(key=["bronze", "payments"], group_name="bronze", deps=[raw_payments.key])
+def bronze_payments() -> None: ...
+""",
+            "src/orchestration/keys.py": """\
+import dagster as dg
+
+BRONZE_CUSTOMERS = dg.AssetKey(["bronze", "customers"])
+""",
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+from orchestration import keys
+from orchestration.assets.bronze import run_bronze_orders
+from orchestration.assets.bronze.run_bronze_orders import bronze_orders, bronze_visits
+from orchestration.keys import BRONZE_CUSTOMERS
+
+
+@dg.asset(key=["silver", "orders"], group_name="silver", deps=[bronze_orders.key])
+def silver_orders() -> None: ...
+
+
+@dg.asset(
+    key=["silver", "customers"],
+    group_name="silver",
+    ins={
+        "customers": dg.AssetIn(key=BRONZE_CUSTOMERS),
+        "again": dg.AssetIn(keys.BRONZE_CUSTOMERS),
+        "visits": dg.AssetIn(key=bronze_visits.key),
+        "payments": dg.AssetIn(run_bronze_orders.bronze_payments.key),
+    },
+)
+def silver_customers(customers, again, visits, payments) -> None: ...
+
+
+@dg.asset(key=["silver", "kpis"], group_name="silver", deps=[dg.AssetDep(silver_orders.key)])
+def silver_kpis() -> None: ...
+""",
+        },
+        expect_edges={
+            ("bronze/orders", "silver/orders"),
+            ("bronze/customers", "silver/customers"),
+            ("bronze/x/visits", "silver/customers"),
+            ("bronze/payments", "silver/customers"),
+            ("erp/payments", "bronze/payments"),
+            ("silver/orders", "silver/kpis"),
+        },
+    ),
+    "key-attribute-of-a-local-multi-asset": Case(
+        {
+            **BRONZE,
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+
+@dg.multi_asset(specs=[dg.AssetSpec(["silver", "a"]), dg.AssetSpec(["silver", "b"])])
+def both() -> None: ...
+
+
+@dg.asset(key=["silver", "c"], deps=[both.key])
+def c() -> None: ...
+""",
+        },
+        refused=True,
+    ),
     # Dagster resolves every annotation of an asset's function when it loads it.
     "type-checking-import-in-an-asset-annotation": Case(
         {

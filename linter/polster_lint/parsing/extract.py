@@ -1685,13 +1685,31 @@ class _ModuleExtractor:
         mapped = _given(options, "partition_mapping")
         if "key" in options and not _is_none(options["key"]):
             key = self._literal_key(options["key"])
-            return Reference(text=text, anchor=anchor, key=key, partition_mapping=mapped)
+            symbol = None if key is not None else self._key_symbol(options["key"])
+            return Reference(
+                text=text, anchor=anchor, key=key, symbol=symbol, partition_mapping=mapped
+            )
         prefix = self._literal_prefix(options.get("key_prefix"))
         if prefix is None:
             return Reference(text=text, anchor=anchor, partition_mapping=mapped)
         return Reference(
             text=text, anchor=anchor, key=(*prefix, input_name), partition_mapping=mapped
         )
+
+    def _key_symbol(self, expression: cst.BaseExpression) -> tuple[str, str] | None:
+        """A key given as a name from elsewhere: ``AssetIn(key=BRONZE_ORDERS)`` with the
+        constant imported, or ``AssetIn(key=orders.key)`` (the key of an asset)."""
+        if isinstance(expression, cst.Attribute) and expression.attr.value == "key":
+            reference = self._reference(expression)
+            return reference.symbol
+        if isinstance(expression, cst.Name) and expression.value in self.constants:
+            return None  # a constant of this module that is not a literal key
+        if isinstance(expression, (cst.Name, cst.Attribute)):
+            qualified = self._qualify(expression)
+            module, _, name = (qualified or "").rpartition(".")
+            if module and module != self.module:
+                return (module, name)
+        return None
 
     def _deps(self, expression: cst.BaseExpression) -> list[Reference]:
         value = self._deref(expression)
@@ -1728,6 +1746,20 @@ class _ModuleExtractor:
                 inner = self._reference(value)
                 inner.text, inner.anchor = text, self._anchor(expression)
                 return inner
+        if isinstance(expression, cst.Attribute) and expression.attr.value == "key":
+            # upstream.key: the key of an asset, a spec or a source asset
+            inner = self._reference(expression.value)
+            local = inner.symbol is not None and inner.symbol[0] == self.module
+            if local and inner.symbol is not None:
+                objects = set(self._get_objects(inner.symbol[1]))
+                keys = [d.key for d in self.facts.assets if d.obj in objects]
+                # a multi-asset has no single .key: Dagster fails there
+                one = keys[0] if len(keys) == 1 else None
+                return Reference(text=text, anchor=self._anchor(expression), key=one)
+            if inner.symbol is not None or inner.key is not None:
+                inner.text, inner.anchor = text, self._anchor(expression)
+                return inner
+            return self._unresolvable(expression)
         if self._is_call_to(expression, "AssetDep"):
             options, _ = self._options(expression.args, positional=("asset",))
             if "asset" not in options:
@@ -1774,6 +1806,23 @@ class _ModuleExtractor:
                 if "asset" not in options:
                     continue
                 asset = self._deref(options["asset"])
+            if (
+                isinstance(asset, cst.Attribute)
+                and asset.attr.value == "key"
+                and isinstance(asset.value, cst.Name)
+            ):
+                held = set(self._get_objects(asset.value.value))
+                count = sum(decl.obj in held for decl in self.facts.assets)
+                if count > 1:  # AssetsDefinition.key raises when the module is imported
+                    found.append(
+                        Note(
+                            self._anchor(element.value),
+                            f"Dagster refuses the dependency {text}: "
+                            f"{asset.value.value} holds {count} assets and has no single "
+                            f"key; name the one meant, or use {asset.value.value}.keys",
+                        )
+                    )
+                continue
             kind = self._refused_dep_type(asset)
             if kind is None:
                 continue
@@ -2356,6 +2405,21 @@ class _ModuleExtractor:
             if function == "dagster.AssetKey.from_user_string" and len(expression.args) == 1:
                 text = self._literal_string(expression.args[0].value)
                 return tuple(text.split("/")) if text else None
+            callee = expression.func
+            receiver = self._deref(callee.value) if isinstance(callee, cst.Attribute) else None
+            if (
+                isinstance(callee, cst.Attribute)
+                and callee.attr.value == "with_prefix"
+                and len(expression.args) == 1
+                and not expression.args[0].star
+                and isinstance(receiver, cst.Call)
+                and self._qualify(receiver.func)
+                in ("dagster.AssetKey", "dagster.AssetKey.from_user_string")
+            ):
+                # AssetKey(...).with_prefix(prefix): a str is one part, a list its parts
+                key = self._literal_key(receiver)
+                prefix = self._literal_prefix(expression.args[0].value)
+                return (*prefix, *key) if key is not None and prefix is not None else None
         return None
 
     def _literal_prefix(self, expression: cst.BaseExpression | None) -> tuple[str, ...] | None:
