@@ -80,3 +80,43 @@ def test_cookiecutter_with_a_relative_template_path_records_that_template(tmp_pa
     }
     checked = run_in(tmp_path / "rel", env, POLSTER, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+# --- Ctrl-C while a command is still starting -------------------------------------------
+
+# Loaded by Python at start-up (sitecustomize on PYTHONPATH): sends this process SIGINT
+# while the named module is being imported, the way a Ctrl-C typed in the first second
+# arrives, but at a moment the test chooses.
+INTERRUPT_ON_IMPORT = """\
+import importlib.abc
+import os
+import signal
+import sys
+
+TARGET = os.environ["TEST_INTERRUPT_ON_IMPORT"]
+
+
+class Interrupt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == TARGET:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+
+sys.meta_path.insert(0, Interrupt())
+"""
+
+
+@pytest.mark.parametrize("module", ["polster.add_asset", "polster.update", "cookiecutter"])
+def test_ctrl_c_while_polster_starts_is_one_line_and_130(tmp_path, module):
+    """A Ctrl-C during the half second the ``polster`` command spends importing its
+    modules printed a traceback from Python's import machinery and died of SIGINT."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT)
+    env = private_env(tmp_path)
+    env.update({"PYTHONPATH": str(hook), "TEST_INTERRUPT_ON_IMPORT": module})
+    done = run_in(tmp_path, env, POLSTER, "list-assets")
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert done.stderr == "polster: interrupted\n", done.stderr

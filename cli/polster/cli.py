@@ -6,26 +6,34 @@ exit status the error carries (2: wrong input, 1: the operation failed); an inte
 error is one line too, with its traceback under ``--debug``.
 """
 
-import argparse
-import json
 import sys
-from pathlib import Path
-from typing import NoReturn
 
-from polster import __version__
-from polster.add_asset import NewAsset, add_asset, clean_description, name_problem, resolve_deps
-from polster.init_project import InitRequest, init_project
-from polster.list_assets import list_assets, problem_line, unreadable_modules
-from polster.messages import shown
-from polster.project import AssetCommandError, load_project
-from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
-from polster.remove_asset import remove_asset
-from polster.update import UpdateRequest, check_project, update_project
-from polster_lint.adapters.project import current_dir
-from polster_lint.cli import main as lint_main
-from polster_lint.domain.medallion import LAYERS
-from polster_lint.errors import PolsterError
-from polster_lint.reporting import report_errors
+# Ctrl-C while the command is still starting (these imports take most of a second) is
+# one line and exit status 130, as it is later, not a traceback from Python's import
+# machinery. The console script imports this module before it calls main().
+try:
+    import argparse
+    import json
+    from pathlib import Path
+    from typing import NoReturn
+
+    from polster import __version__
+    from polster.add_asset import NewAsset, add_asset, clean_description, name_problem, resolve_deps
+    from polster.init_project import InitRequest, init_project
+    from polster.list_assets import list_assets, problem_line, unreadable_modules
+    from polster.messages import shown
+    from polster.project import AssetCommandError, load_project
+    from polster.prompts import ask_deps, ask_layer, ask_name, has_terminal
+    from polster.remove_asset import remove_asset
+    from polster.update import UpdateRequest, check_project, update_project
+    from polster_lint.adapters.project import current_dir
+    from polster_lint.cli import main as lint_main
+    from polster_lint.domain.medallion import LAYERS
+    from polster_lint.errors import PolsterError
+    from polster_lint.reporting import report_errors
+except KeyboardInterrupt:
+    print("polster: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 
 def main(argv: list[str] | None = None) -> int:
