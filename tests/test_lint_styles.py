@@ -298,6 +298,36 @@ def c() -> None: ...
         },
         refused=True,
     ),
+    # Definitions built from parts, resources bound with with_resources.
+    "assets-with-resources-in-merged-definitions": Case(
+        {
+            **BRONZE,
+            f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+
+@dg.asset(key=["silver", "orders"], group_name="silver", deps=[["bronze", "orders"]])
+def silver_orders() -> None: ...
+""",
+            DEFINITIONS: """\
+import dagster as dg
+
+from orchestration.assets.bronze import run_bronze_orders
+from orchestration.assets.silver import run_silver_orders
+
+bronze = dg.with_resources(
+    dg.load_assets_from_modules([run_bronze_orders], key_prefix="lake"), resource_defs={}
+)
+silver = dg.with_resources([run_silver_orders.silver_orders], {})
+
+defs = dg.Definitions.merge(
+    dg.Definitions(assets=bronze), dg.Definitions(assets=[*silver], jobs=[])
+)
+""",
+        },
+        expect_assets={"lake/bronze/orders", "silver/orders"},
+        expect_edges={("bronze/orders", "silver/orders")},
+    ),
     # Dagster resolves every annotation of an asset's function when it loads it.
     "type-checking-import-in-an-asset-annotation": Case(
         {

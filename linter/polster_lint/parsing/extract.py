@@ -2131,6 +2131,11 @@ class _ModuleExtractor:
                 return [self._loader_call(expression, name)]
             if qualified in ("dagster.Definitions", "dagster.Definitions.merge"):
                 return self._definitions_loads(expression)
+            if qualified == "dagster.with_resources":
+                # the same assets, with resources bound: keys and deps unchanged
+                given = _keywords(expression.args, ("definitions",)).get("definitions")
+                if given is not None:
+                    return self._loads_of(given)
             objects = self._objects_of(expression)
             if objects is not None:
                 names = tuple(
@@ -2616,7 +2621,7 @@ class _LoadFinder(cst.CSTVisitor):
         module, _, name = qualified.rpartition(".")
         if module == "dagster" and (name in _LOADERS or name == "Definitions"):
             self.found = True
-        if qualified == "dagster.Definitions.merge":
+        if qualified in ("dagster.Definitions.merge", "dagster.with_resources"):
             self.found = True
         return not self.found
 
