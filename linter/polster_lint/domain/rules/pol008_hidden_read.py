@@ -1,3 +1,4 @@
+from collections import Counter
 from collections.abc import Iterator
 
 from polster_lint.domain.graph import AssetGraph
@@ -79,6 +80,7 @@ class HiddenRead(Rule):
     fixable = True
 
     def check(self, context: CheckContext) -> Iterator[Violation]:
+        makers: Counter[tuple[str, int]] | None = None
         for file, facts in context.modules:
             owner = file.owner
             if owner is None or file.is_asset_module:
@@ -99,7 +101,9 @@ class HiddenRead(Rule):
                         f"{key_string(owner)} reads table {table} but its asset does not "
                         "declare it in deps"
                     )
-                    fix = _declare(context.graph, owner, read.key)
+                    if makers is None:  # counted once, when the first fix needs it
+                        makers = _assets_per_object(context.graph)
+                    fix = _declare(context.graph, owner, read.key, makers)
                 else:
                     continue
                 yield Violation(
@@ -107,19 +111,23 @@ class HiddenRead(Rule):
                 )
 
 
-def _declare(graph: AssetGraph, owner: Key, table: Key) -> Fix | None:
+def _assets_per_object(graph: AssetGraph) -> Counter[tuple[str, int]]:
+    """How many assets each declaring object (file, object number) makes."""
+    return Counter((asset.file.relative, asset.decl.obj) for asset in graph.assets.values())
+
+
+def _declare(
+    graph: AssetGraph, owner: Key, table: Key, makers: Counter[tuple[str, int]]
+) -> Fix | None:
     """Adding ``table`` to the owner's deps, when that is safe: the table is an asset of the
     project (a typo must not become an external input) and the owner is declared with a
     literal key in this project. The upstream's function is named when it makes only
-    that asset, so that a module listing functions in ``deps`` can name it too."""
+    that asset (``makers``: see :func:`_assets_per_object`), so that a module listing
+    functions in ``deps`` can name it too."""
     asset, upstream = graph.assets[owner], graph.assets.get(table)
     if upstream is None or asset.decl.kind != "asset":
         return None
     function = upstream.decl.function
-    alone = [
-        other
-        for other in graph.assets.values()
-        if other.file == upstream.file and other.decl.obj == upstream.decl.obj
-    ]
-    symbol = (upstream.file.module, function) if function and len(alone) == 1 else None
+    alone = makers[upstream.file.relative, upstream.decl.obj] == 1
+    symbol = (upstream.file.module, function) if function and alone else None
     return Fix(ADD_DEPENDENCY, table, file=asset.file, anchor=asset.decl.anchor, symbol=symbol)
