@@ -1,4 +1,5 @@
 import difflib
+import heapq
 from collections.abc import Iterable, Iterator
 
 from polster_lint.domain.model import Key, key_string
@@ -66,7 +67,7 @@ class UnknownUpstream(Rule):
             )
 
 
-_Probe = tuple[Key | str, ...]
+_Probe = tuple[Key | str | int, ...]
 """A feature of a key that a typo of it probably keeps (see :class:`_Suggestions`)."""
 
 
@@ -76,39 +77,57 @@ class _Suggestions:
     difflib against all keys of a 10,000-asset project costs seconds per typo. A typo
     nearly always keeps the start or the end of the name, so only keys of the same layer
     (first part) that share the name's first or last three characters, and keys with the
-    very same name under another prefix, are compared.
+    very same name under another prefix, are compared. Where names follow one pattern
+    (orders_00001 ... orders_09999) thousands share those three characters; then the keys
+    sharing the first or last six are compared, and when none does, those sharing the
+    most three-letter pieces with the typo.
     """
 
     def __init__(self, keys: Iterable[Key]) -> None:
         self._index: dict[_Probe, list[str]] = {}
         for key in keys:
-            for probe in self._probes(key):
-                self._index.setdefault(probe, []).append(key_string(key))
+            text = key_string(key)
+            for probe in [*self._probes(key, _SHORT), *self._probes(key, _LONG)]:
+                self._index.setdefault(probe, []).append(text)
 
     @staticmethod
-    def _probes(key: Key) -> list[_Probe]:
+    def _probes(key: Key, size: int) -> list[_Probe]:
         prefix, name = key[:-1], key[-1]
         # The last probe finds the same name under another prefix: orders -> silver/orders.
-        return [(prefix, "start", name[:3]), (prefix, "end", name[-3:]), ("name", name)]
+        return [
+            (prefix, "start", size, name[:size]),
+            (prefix, "end", size, name[-size:]),
+            ("name", name),
+        ]
+
+    def _sharing(self, key: Key, size: int) -> set[str]:
+        return {text for probe in self._probes(key, size) for text in self._index.get(probe, ())}
 
     def closest(self, key: Key) -> str | None:
-        candidates = {text for probe in self._probes(key) for text in self._index.get(probe, ())}
         wanted = key_string(key)
+        candidates = self._sharing(key, _SHORT)
         if len(candidates) > _COMPARED:
-            # Names made from one pattern (orders_0001 ... orders_9999) share their first
-            # and last characters by the thousand: compare only those sharing the most
-            # three-letter pieces with the typo (a typo changes few of them, so the key
-            # meant is among those).
-            pieces = _trigrams(wanted)
-            ranked = sorted(candidates, key=lambda text: (-len(pieces & _trigrams(text)), text))
-            candidates = set(ranked[:_COMPARED])
+            longer = self._sharing(key, _LONG)
+            if len(longer) > _COMPARED or not longer:
+                pieces = _trigrams(wanted)
+                longer = set(
+                    heapq.nsmallest(
+                        _COMPARED,
+                        longer or candidates,
+                        key=lambda text: (-len(pieces & _trigrams(text)), text),
+                    )
+                )
+            candidates = longer
         close = difflib.get_close_matches(wanted, sorted(candidates), n=1)
         return close[0] if close else None
 
+
+_SHORT, _LONG = 3, 6
+"""The lengths of the name's start and end that a typo is looked up by."""
 
 _COMPARED = 50
 """The most keys difflib compares a typo with (each comparison costs tens of microseconds)."""
 
 
-def _trigrams(text: str) -> set[str]:
-    return {text[start : start + 3] for start in range(len(text) - 2)}
+def _trigrams(text: str) -> frozenset[str]:
+    return frozenset([text[start : start + 3] for start in range(len(text) - 2)])
