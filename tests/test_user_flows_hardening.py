@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import POLSTER, REPO_ROOT, clean_env
+from conftest import POLSTER, PYTHON, REPO_ROOT, bake, clean_env
 
 COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
 TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}", "asset_template")
@@ -120,3 +120,19 @@ def test_ctrl_c_while_polster_starts_is_one_line_and_130(tmp_path, module):
     done = run_in(tmp_path, env, POLSTER, "list-assets")
     assert done.returncode == 130, done.stdout + done.stderr
     assert done.stderr == "polster: interrupted\n", done.stderr
+
+
+@pytest.mark.parametrize("module", ["sqlite3", "core.settings"])
+def test_ctrl_c_while_run_polster_starts_is_one_line_and_130(tmp_path, module):
+    """The generated run_polster.py took Ctrl-C only once its imports were done: one
+    typed in its first tenth of a second was a traceback and exit status 1."""
+    project = bake(tmp_path / "out", project_name="P", project_slug="p")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT)
+    env = private_env(tmp_path)
+    env.update({"PYTHONPATH": str(hook), "TEST_INTERRUPT_ON_IMPORT": module})
+    done = run_in(project, env, PYTHON, "run_polster.py")
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert done.stderr == "interrupted before the run started\n", done.stderr
+    assert not (project / "data").exists()

@@ -41,17 +41,30 @@ terminal reaches only this script, which then stops the children in an orderly w
 
 from __future__ import annotations
 
+import signal
+import sys
+
+
+def _interrupted_while_starting(signum: int, _frame: object) -> None:
+    print("interrupted before the run started", file=sys.stderr, flush=True)
+    sys.exit(128 + signum)
+
+
+# Ctrl-C while the script is still importing (a fraction of a second) ends it with one
+# line and status 130, as it does later, not with a traceback from Python's import
+# machinery; main() installs the real handlers once the imports are done.
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
 import argparse
 import errno
 import fcntl
 import logging
 import os
 import re
-import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import traceback
@@ -81,6 +94,9 @@ from core.settings import (  # noqa: E402
     load_scale_out_settings,
     load_settings,
 )
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 if TYPE_CHECKING:
     import dagster as dg
