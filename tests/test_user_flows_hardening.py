@@ -136,3 +136,40 @@ def test_ctrl_c_while_run_polster_starts_is_one_line_and_130(tmp_path, module):
     assert done.returncode == 130, done.stdout + done.stderr
     assert done.stderr == "interrupted before the run started\n", done.stderr
     assert not (project / "data").exists()
+
+
+# --- polster update against a history that lost the recorded commit ---------------------
+
+
+def test_update_from_a_lost_commit_names_the_git_command(tmp_path):
+    """A recorded template commit that the repository no longer has (a rewritten history,
+    a hand-edited answers file) was reported as "git -c failed": the name of the option
+    Polster passes to every git call, not of the command that failed."""
+    env = private_env(tmp_path)
+    committed_template(tmp_path / "tpl", env)
+    made = run_in(
+        tmp_path, env, COOKIECUTTER, "--no-input", str(tmp_path / "tpl"), "project_slug=p"
+    )
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "p"
+    answers_file = project / ".polster-answers.json"
+    document = json.loads(answers_file.read_text())
+    document["polster"]["template"]["version"] = "0123456789abcdef0123456789abcdef01234567"
+    answers_file.write_text(json.dumps(document))
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "p"]):
+        subprocess.run(["git", *command], cwd=project, env=env, check=True, timeout=60)
+    before = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True
+    ).stdout
+    done = run_in(project, env, POLSTER, "update", "--no-input")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "git checkout failed" in done.stderr and "git -c" not in done.stderr, done.stderr
+    assert "nothing was changed" in done.stderr
+    after = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert after == before == ""

@@ -319,12 +319,21 @@ def _git(
     except FileNotFoundError:
         raise UpdateError("git is not installed; polster update and check need it") from None
     except subprocess.TimeoutExpired:
-        raise UpdateError(f"git {args[0]} did not finish within {GIT_TIMEOUT} s") from None
+        late = f"git {_subcommand(args)} did not finish within {GIT_TIMEOUT} s"
+        raise UpdateError(late) from None
     except OSError as error:
         raise UpdateError(f"could not run git: {os_reason(error)}") from None
     if check and done.returncode != 0:
-        raise UpdateError(f"git {args[0]} failed: {_git_said(done)}")
+        raise UpdateError(f"git {_subcommand(args)} failed: {_git_said(done)}")
     return done
+
+
+def _subcommand(args: list[str]) -> str:
+    """The git command ``args`` run, past the ``-c name=value`` settings before it."""
+    rest = list(args)
+    while rest[:1] == ["-c"]:
+        rest = rest[2:]
+    return rest[0] if rest else "git"
 
 
 def _git_said(done: subprocess.CompletedProcess[str]) -> str:
