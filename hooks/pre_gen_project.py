@@ -47,6 +47,152 @@ RESERVED_NAMES = frozenset(
     }
 )
 
+# Distributions a generated project installs (its dependencies and extras, and what they
+# bring in, as of dagster 1.13), spelled as slugs. The project's own distribution takes
+# the slug as its name: pip refuses to install a project named like one of its
+# dependencies ("conflicting dependencies"), and the Dockerfile would uninstall it.
+DEPENDENCY_NAMES = frozenset(
+    {
+        "adlfs",
+        "aiohappyeyeballs",
+        "aiohttp",
+        "aiosignal",
+        "alembic",
+        "amqp",
+        "annotated_doc",
+        "annotated_types",
+        "antlr4_python3_runtime",
+        "anyio",
+        "arro3_core",
+        "attrs",
+        "azure_core",
+        "azure_identity",
+        "azure_storage_blob",
+        "backoff",
+        "billiard",
+        "celery",
+        "certifi",
+        "cffi",
+        "charset_normalizer",
+        "click",
+        "click_aliases",
+        "click_didyoumean",
+        "click_plugins",
+        "click_repl",
+        "coloredlogs",
+        "cryptography",
+        "dagster",
+        "dagster_celery",
+        "dagster_cloud_cli",
+        "dagster_dg_cli",
+        "dagster_dg_core",
+        "dagster_graphql",
+        "dagster_pipes",
+        "dagster_postgres",
+        "dagster_rest_resources",
+        "dagster_shared",
+        "dagster_webserver",
+        "deltalake",
+        "deprecated",
+        "docstring_parser",
+        "filelock",
+        "frozenlist",
+        "fsspec",
+        "gitdb",
+        "github3_py",
+        "gitpython",
+        "gql",
+        "graphene",
+        "graphql_core",
+        "graphql_relay",
+        "grpcio",
+        "grpcio_health_checking",
+        "h11",
+        "httpcore",
+        "httptools",
+        "httpx",
+        "humanfriendly",
+        "idna",
+        "iniconfig",
+        "isodate",
+        "jinja2",
+        "jsonschema",
+        "jsonschema_specifications",
+        "kombu",
+        "mako",
+        "markdown",
+        "markdown_it_py",
+        "markupsafe",
+        "mdurl",
+        "msal",
+        "msal_extensions",
+        "multidict",
+        "numpy",
+        "packaging",
+        "pandas",
+        "pathlib_abc",
+        "platformdirs",
+        "pluggy",
+        "prompt_toolkit",
+        "propcache",
+        "protobuf",
+        "psycopg2",
+        "psycopg2_binary",
+        "pyarrow",
+        "pycparser",
+        "pydantic",
+        "pydantic_core",
+        "pygments",
+        "pyjwt",
+        "pytest",
+        "python_dateutil",
+        "python_decouple",
+        "python_dotenv",
+        "pytz",
+        "pyyaml",
+        "questionary",
+        "redis",
+        "referencing",
+        "requests",
+        "requests_toolbelt",
+        "rich",
+        "rpds_py",
+        "ruff",
+        "setuptools",
+        "shellingham",
+        "six",
+        "smmap",
+        "sqlalchemy",
+        "starlette",
+        "structlog",
+        "tabulate",
+        "termcolor",
+        "tomli",
+        "tomlkit",
+        "toposort",
+        "tqdm",
+        "typer",
+        "typing_extensions",
+        "typing_inspection",
+        "tzdata",
+        "tzlocal",
+        "universal_pathlib",
+        "uritemplate",
+        "urllib3",
+        "uvicorn",
+        "uvloop",
+        "validators",
+        "vine",
+        "watchdog",
+        "watchfiles",
+        "wcwidth",
+        "websockets",
+        "wrapt",
+        "yarl",
+        "yaspin",
+    }
+)
+
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -70,6 +216,20 @@ def _slug_reason(slug: str) -> str | None:
     return None
 
 
+def distribution_problem(slug: str) -> str | None:
+    """Why a new project cannot be called ``slug`` although the name itself is valid.
+
+    Kept apart from :func:`slug_problem`, which also checks the answers of projects made
+    before this rule: those go on working with ``add-asset``.
+    """
+    if slug in DEPENDENCY_NAMES:
+        return (
+            f"invalid project slug {slug!r}: the project installs a package of that name "
+            "(a dependency), and pip cannot install both"
+        )
+    return None
+
+
 def storage_problem(backend: str) -> str | None:
     """Why ``backend`` is not a storage backend the template knows, or None."""
     if backend not in STORAGE_BACKENDS:
@@ -87,6 +247,7 @@ def partitioning_problem(partitioning: str) -> str | None:
 def main() -> int:
     problem = (
         slug_problem(PROJECT_SLUG)
+        or distribution_problem(PROJECT_SLUG)
         or storage_problem(STORAGE_BACKEND)
         or partitioning_problem(PARTITIONING)
     )

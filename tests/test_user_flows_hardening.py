@@ -173,3 +173,37 @@ def test_update_from_a_lost_commit_names_the_git_command(tmp_path):
         text=True,
     ).stdout
     assert after == before == ""
+
+
+# --- a project named like a package it installs -----------------------------------------
+
+
+@pytest.mark.parametrize("name", ["python_decouple", "celery", "requests", "azure_identity"])
+def test_init_refuses_a_name_pip_could_not_install(tmp_path, name):
+    """``polster init python_decouple`` made a project whose distribution has the name of
+    one of its own dependencies: ``pip install -e ".[dev]"`` (its README's first step)
+    then fails with "conflicting dependencies", and its Dockerfile uninstalls it."""
+    env = private_env(tmp_path)
+    done = run_in(tmp_path, env, POLSTER, "init", name, "--no-input")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"invalid project slug {name!r}" in done.stderr and "pip" in done.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["home"]
+    plain = run_in(
+        tmp_path, env, COOKIECUTTER, "--no-input", str(REPO_ROOT), f"project_slug={name}"
+    )
+    assert plain.returncode != 0
+    assert f"invalid project slug {name!r}" in plain.stderr + plain.stdout
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["home"]
+
+
+def test_a_project_made_before_the_rule_keeps_working(tmp_path):
+    """The rule is for new projects: one already called ``celery`` still adds assets."""
+    project = bake(tmp_path / "out", project_name="P", project_slug="p")
+    answers_file = project / ".polster-answers.json"
+    document = json.loads(answers_file.read_text())
+    document["cookiecutter"]["project_slug"] = "celery"
+    answers_file.write_text(json.dumps(document))
+    env = private_env(tmp_path)
+    done = run_in(project, env, POLSTER, "add-asset", "--layer", "bronze", "--name", "c")
+    assert done.returncode == 0, done.stdout + done.stderr
