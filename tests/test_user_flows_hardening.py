@@ -207,3 +207,51 @@ def test_a_project_made_before_the_rule_keeps_working(tmp_path):
     env = private_env(tmp_path)
     done = run_in(project, env, POLSTER, "add-asset", "--layer", "bronze", "--name", "c")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_refused_names_cover_what_a_generated_project_installs(tmp_path):
+    """The hook's list of refused names is data, taken from the dependency tree: every
+    distribution the generated project installs (its dependencies, its extras, and what
+    they require in turn, as installed in this environment) must be on it, so that a new
+    dependency in the template, or a new release of one, cannot slip past the list."""
+    import importlib.metadata
+    import re
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    sys.path.insert(0, str(REPO_ROOT / "hooks"))
+    try:
+        from pre_gen_project import DEPENDENCY_NAMES
+    finally:
+        sys.path.remove(str(REPO_ROOT / "hooks"))
+    baked = bake(tmp_path, project_name="P", project_slug="p")
+    project = tomllib.loads((baked / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
+
+    def slug(name: str) -> str:
+        return re.sub(r"[-_.]+", "_", name).lower()
+
+    installed: set[str] = set()
+    pending = [Requirement(text) for text in wanted]
+    while pending:
+        requirement = pending.pop()
+        name = slug(requirement.name)
+        if name in installed:
+            continue
+        try:
+            distribution = importlib.metadata.distribution(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            continue  # not installed here: its own requirements cannot be known
+        installed.add(name)
+        extras = {"", *requirement.extras}
+        for text in distribution.requires or []:
+            needed = Requirement(text)
+            if needed.marker is None or any(
+                needed.marker.evaluate({"extra": extra}) for extra in extras
+            ):
+                pending.append(needed)
+    assert len(installed) > 50  # the tree was walked, not skipped
+    assert sorted(installed - DEPENDENCY_NAMES) == []
