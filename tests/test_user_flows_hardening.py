@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import POLSTER, PYTHON, REPO_ROOT, bake, clean_env
+from conftest import POLSTER, POLSTER_LINT, PYTHON, REPO_ROOT, bake, clean_env
 
 COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
 TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}", "asset_template")
@@ -255,3 +255,26 @@ def test_refused_names_cover_what_a_generated_project_installs(tmp_path):
                 pending.append(needed)
     assert len(installed) > 50  # the tree was walked, not skipped
     assert sorted(installed - DEPENDENCY_NAMES) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "module"),
+    [
+        (POLSTER_LINT, "polster_lint.engine"),
+        (POLSTER_LINT, "polster_lint.adapters.cache"),
+        (POLSTER, "polster_lint.engine"),
+    ],
+)
+def test_ctrl_c_while_polster_lint_starts_is_one_line_and_130(tmp_path, command, module):
+    """polster-lint took Ctrl-C as one line only once its modules were imported, which is
+    most of a warm run; and ``polster`` imports the linter's command line too."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT)
+    env = private_env(tmp_path)
+    env.update({"PYTHONPATH": str(hook), "TEST_INTERRUPT_ON_IMPORT": module})
+    arguments = ["lint"] if command == POLSTER else []
+    done = run_in(tmp_path, env, command, *arguments, "--rules")
+    assert done.returncode == 130, done.stdout + done.stderr
+    name = "polster" if command == POLSTER else "polster-lint"
+    assert done.stderr == f"{name}: interrupted\n", done.stderr

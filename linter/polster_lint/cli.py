@@ -4,29 +4,39 @@ Exit status: 0 clean, 1 violations found, 2 usage or configuration error. Errors
 stderr as one line; the linter never shows a traceback, whatever the input.
 """
 
-import argparse
-import os
 import sys
-from dataclasses import replace
-from pathlib import Path
-from typing import NoReturn
 
-from polster_lint.adapters.output import (
-    FINDING_FORMATS,
-    GRAPH_FORMATS,
-    render_findings,
-    render_graph,
-    shown,
-)
-from polster_lint.adapters.project import current_dir, find_project_root
-from polster_lint.adapters.pyproject import load_config, parse_codes
-from polster_lint.domain.config import LintConfig
-from polster_lint.domain.model import Finding
-from polster_lint.domain.rules import RULES, explain, markdown_table
-from polster_lint.engine import asset_lines, fix_project, lint_project
-from polster_lint.errors import ConfigError, ProjectError
-from polster_lint.fixes.diff import unified_diff
-from polster_lint.reporting import add_debug_option, report_errors
+# Ctrl-C while the command is still starting (its imports are most of a warm run) is one
+# line and exit status 130, as it is later, not a traceback from Python's import
+# machinery. The console script imports this module before it calls main().
+try:
+    import argparse
+    import os
+    from dataclasses import replace
+    from pathlib import Path
+    from typing import NoReturn
+
+    from polster_lint.adapters.output import (
+        FINDING_FORMATS,
+        GRAPH_FORMATS,
+        render_findings,
+        render_graph,
+        shown,
+    )
+    from polster_lint.adapters.project import current_dir, find_project_root
+    from polster_lint.adapters.pyproject import load_config, parse_codes
+    from polster_lint.domain.config import LintConfig
+    from polster_lint.domain.model import Finding
+    from polster_lint.domain.rules import RULES, explain, markdown_table
+    from polster_lint.engine import asset_lines, fix_project, lint_project
+    from polster_lint.errors import ConfigError, ProjectError
+    from polster_lint.fixes.diff import unified_diff
+    from polster_lint.reporting import add_debug_option, report_errors
+except KeyboardInterrupt:
+    # Named as the command that was typed: ``polster lint`` imports this module too.
+    _typed = sys.argv[0].rpartition("/")[2] if sys.argv else ""
+    print(f"{_typed if _typed == 'polster' else 'polster-lint'}: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 
 class _Parser(argparse.ArgumentParser):
