@@ -367,6 +367,18 @@ def test_env_file_is_read_and_environment_wins(monkeypatch, tmp_path):
     assert load_settings(env_file).data_dir == tmp_path / "from_env"
 
 
+def test_env_path_that_is_no_file_is_an_error(tmp_path):
+    """A .env that is a folder (or a link to nothing) is a mistake to name, not a reason to
+    run on the defaults; a project without any .env does run on them."""
+    (tmp_path / ".env").mkdir()
+    with pytest.raises(SettingsError, match=r"\.env is not a file"):
+        load_settings(tmp_path / ".env")
+    (tmp_path / "dangling.env").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(SettingsError, match="dangling.env is not a file"):
+        load_settings(tmp_path / "dangling.env")
+    load_settings(tmp_path / "absent.env")  # no file at all: the defaults, no error
+
+
 # --- ADLS without a storage service -------------------------------------------------------
 
 ADLS_SECRET = "c2VjcmV0LWtleS12YWx1ZS1ub3QtcmVhbA=="  # base64, so the SDK can sign with it

@@ -11,6 +11,7 @@ Dagster keeps its runs (Postgres) and which workers run the steps (Celery). Thos
 carry passwords: they are shown only through :func:`display_url`, which leaves them out.
 """
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,6 +154,9 @@ def _check_blob_endpoint(endpoint: str) -> None:
 
 def _reader(env_file: Path) -> Reader:
     """Build the settings reader; environment variables take precedence over the file."""
+    if not env_file.is_file() and os.path.lexists(env_file):
+        # A folder, or a link to nothing: running on the defaults would hide the mistake.
+        raise SettingsError(f"{env_file} is not a file; the settings are read from a .env file")
     try:
         repository = RepositoryEnv(str(env_file)) if env_file.is_file() else RepositoryEmpty()
     except (OSError, UnicodeDecodeError) as error:
