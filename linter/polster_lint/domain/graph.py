@@ -638,6 +638,14 @@ class _Builder:
     ) -> list[Reference]:
         """The decl's references plus its parameters that are upstream assets; the loaded
         decl's ``deps`` get the same list (rules read ``decl.deps``)."""
+        if decl.wrapped is not None:
+            # Its parameters are unknown: said once; a stand-in among the deps keeps the
+            # rules from claiming it has no upstream (none is resolved from it).
+            named = decl.function is not None and key[-1:] == (decl.function,)
+            self._blind(file, decl.wrapped.anchor, decl.wrapped.message, key, hides_assets=named)
+            found = list(loaded.deps)
+            loaded.deps.append(Reference(text=decl.wrapped.message, anchor=decl.wrapped.anchor))
+            return found
         for parameter in decl.parameters:
             reference = self._parameter(file, decl, parameter, key)
             if reference is not None:

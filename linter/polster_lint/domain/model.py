@@ -174,6 +174,10 @@ class AssetDecl:
     """False only when the declaration was read whole and has no ``check_specs=``."""
     partitions: Partitions | None = None
     """Its ``partitions_def``; None when it has none."""
+    wrapped: Note | None = None
+    """A decorator beneath Dagster's that the linter cannot follow (imported, or not a
+    plain ``functools.wraps`` wrapper): which parameters Dagster sees is unknown, so
+    ``parameters`` is empty and no dependency or violation is claimed from them."""
 
 
 @dataclass

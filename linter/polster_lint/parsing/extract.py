@@ -435,6 +435,8 @@ class _ModuleExtractor:
         """Inside ``if TYPE_CHECKING:``: what is bound there does not exist at run time."""
         self.type_only: set[str] = set()
         """Module-level names bound only under ``if TYPE_CHECKING:``."""
+        self.opaque = False
+        """Declaring a function that a decorator the linter cannot follow wraps."""
         self.next_object = 0
         self.made = 0
         self.steps = 0
@@ -773,13 +775,18 @@ class _ModuleExtractor:
         if not (self.scopes and self.scopes[-1].function):
             self.local.add(name)
         decorated = [(d.decorator, *self._decorator_kind(d.decorator)) for d in function.decorators]
-        if any(kind in _ASSET_KINDS for _, kind, _ in decorated):
-            # Dagster's own decorator makes the asset, whatever else wraps the function.
-            decorated = [item for item in decorated if item[1] in _ASSET_KINDS][:1]
+        beneath: list[cst.BaseExpression] = []
+        for index, (_, kind, _) in enumerate(decorated):
+            if kind in _ASSET_KINDS:
+                # Dagster's own decorator makes the asset of what the decorators beneath
+                # it return; those above wrap the asset, not the function.
+                beneath = [node for node, _, _ in decorated[index + 1 :]]
+                decorated = [decorated[index]]
+                break
         for node, kind, arguments in decorated:
             if kind in _ASSET_KINDS:
                 obj = self._new_object()
-                declared = self._declare(function, kind, arguments, node, obj)
+                declared = self._declare_wrapped(function, beneath, kind, arguments, node, obj)
                 self.facts.assets.extend(declared)
                 self._bind_function(name, (obj,))
                 return (obj,)
@@ -823,6 +830,162 @@ class _ModuleExtractor:
         elif _declares_assets(function.body, self):
             self.factories[name] = function
             self.facts.symbols[name] = Symbol(factory=True)
+        return None
+
+    def _declare_wrapped(
+        self,
+        function: cst.FunctionDef,
+        beneath: list[cst.BaseExpression],
+        kind: str,
+        arguments: Sequence[cst.Arg],
+        decorator: cst.CSTNode,
+        obj: int,
+    ) -> list[AssetDecl]:
+        """Declare the asset Dagster makes of what the decorators ``beneath`` its own
+        return: the function itself when each returns it or a ``functools.wraps(fn)``
+        wrapper (``inspect.signature`` follows ``__wrapped__``, the name is copied), the
+        wrapper when one returns a plain wrapper of this module. When the linter cannot
+        tell (an imported decorator, anything else), the decl says so (``wrapped``) and
+        claims no parameters."""
+        if not beneath:
+            return self._declare(function, kind, arguments, decorator, obj)
+        seen = function
+        for node in reversed(beneath):  # the one nearest the function applies first
+            wrapper = self._wrapper(node, seen)
+            if wrapper is None:
+                break
+            seen = wrapper
+        else:
+            return self._declare(seen, kind, arguments, decorator, obj)
+        qualified = self._qualify(node.func if isinstance(node, cst.Call) else node) or ""
+        where = qualified.rpartition(".")[0]
+        why = (
+            f"it is imported from {where}"
+            if where and where != self.module
+            else "the linter cannot follow what it returns"
+        )
+        note = Note(
+            self._anchor(node),
+            f"cannot tell which parameters Dagster sees in {function.name.value}(): the "
+            f"decorator {self._code(node)} beneath the asset decorator may replace them ({why})",
+        )
+        self.opaque = True
+        try:
+            declared = self._declare(function, kind, arguments, decorator, obj)
+        finally:
+            self.opaque = False
+        for decl in declared:
+            decl.parameters = []
+            decl.wrapped = note
+            decl.described = True  # the wrapper's docstring may be the description
+        return declared
+
+    def _wrapper(
+        self, expression: cst.BaseExpression, function: cst.FunctionDef
+    ) -> cst.FunctionDef | None:
+        """What Dagster sees when the decorator ``expression`` of this module is applied
+        to ``function``; None when the linter cannot tell."""
+        if isinstance(expression, cst.Call):  # a decorator factory: @retry(times=3)
+            if not isinstance(expression.func, cst.Name):
+                return None
+            factory = self._lookup_function(expression.func.value)
+            made = self._returned_function(factory, None) if factory is not None else None
+            if made is None or made.decorators:
+                return None
+            expression_function = made
+        elif isinstance(expression, cst.Name):
+            found = self._lookup_function(expression.value)
+            if found is None or found.decorators:
+                return None
+            expression_function = found
+        else:
+            return None
+        params = expression_function.params
+        if (
+            len(params.params) != 1
+            or params.posonly_params
+            or params.kwonly_params
+            or not isinstance(params.star_arg, cst.MaybeSentinel)
+            or params.star_kwarg is not None
+        ):
+            return None
+        given = params.params[0].name.value
+        returned = self._returned_function(expression_function, given)
+        if returned is None:
+            return None
+        if returned is expression_function:  # returns the function it is given
+            return function
+        if not returned.decorators:
+            # a plain wrapper: Dagster sees its name and its parameters, whose
+            # annotations may name what only the decorator's scope holds
+            signature = returned.params
+            annotated = any(
+                param.annotation is not None
+                for param in (
+                    *signature.posonly_params,
+                    *signature.params,
+                    *signature.kwonly_params,
+                    *([signature.star_arg] if isinstance(signature.star_arg, cst.Param) else []),
+                    *([signature.star_kwarg] if signature.star_kwarg is not None else []),
+                )
+            )
+            return None if annotated or returned.returns is not None else returned
+        if len(returned.decorators) != 1:
+            return None
+        wraps = returned.decorators[0].decorator
+        if (
+            isinstance(wraps, cst.Call)
+            and self._qualify(wraps.func) == "functools.wraps"
+            and len(wraps.args) == 1
+            and wraps.args[0].keyword is None
+            and not wraps.args[0].star
+            and isinstance(wraps.args[0].value, cst.Name)
+            and wraps.args[0].value.value == given
+        ):
+            return function
+        return None
+
+    def _returned_function(
+        self, function: cst.FunctionDef, given: str | None
+    ) -> cst.FunctionDef | None:
+        """The function a decorator (or decorator factory) defines in its body and
+        returns, when its body is plain statements ending in ``return NAME``; the
+        decorator itself stands for ``return <given>`` (its own parameter)."""
+        body = function.body
+        if not isinstance(body, cst.IndentedBlock) or not body.body:
+            return None
+        nested: dict[str, cst.FunctionDef] = {}
+        for index, statement in enumerate(body.body):
+            if isinstance(statement, cst.FunctionDef):
+                nested[statement.name.value] = statement
+                continue
+            if not isinstance(statement, cst.SimpleStatementLine):
+                return None  # if, for, try...: what it returns depends on the run
+            for small in statement.body:
+                if isinstance(small, cst.Return):
+                    if index != len(body.body) - 1 or small is not statement.body[-1]:
+                        return None
+                    value = small.value
+                    if not isinstance(value, cst.Name):
+                        return None
+                    if value.value == given:
+                        return function
+                    return nested.get(value.value)
+                if isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                    targets = (
+                        [target.target for target in small.targets]
+                        if isinstance(small, cst.Assign)
+                        else [small.target]
+                    )
+                    if not all(isinstance(target, cst.Name) for target in targets):
+                        return None  # wrapper.__signature__ = ...: not followed
+                    if any(
+                        isinstance(target, cst.Name) and target.value in nested
+                        for target in targets
+                    ):
+                        return None
+                elif isinstance(small, (cst.Global, cst.Nonlocal, cst.Del)):
+                    return None
         return None
 
     def _decorator_alias(self, function: cst.FunctionDef) -> tuple[str, Sequence[cst.Arg]] | None:
@@ -1556,7 +1719,7 @@ class _ModuleExtractor:
             references.append(self._unresolvable(options["ins"]))
             known = False
         parameters = self._parameters(function, named_inputs, graph)
-        if self.type_only:
+        if self.type_only and not self.opaque:
             problems.extend(self._type_only_annotations(function))
         return references, parameters, known, problems
 
