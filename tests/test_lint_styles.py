@@ -606,6 +606,101 @@ def silver_orders(orders) -> None: ...
     }
 )
 
+# Keys and key parts kept as constants in another module of the project.
+KEYS_MODULE = """\
+import dagster as dg
+
+SILVER = "silver"
+LAYER_PREFIX = ["silver"]
+SILVER_ORDERS = ["silver", "orders"]
+SILVER_CUSTOMERS = dg.AssetKey(["silver", "customers"])
+BRONZE_ORDERS = dg.AssetKey(["bronze", "orders"])
+PAYMENTS = "payments"
+"""
+
+CASES.update(
+    {
+        "keys-from-constants-in-another-module": Case(
+            {
+                **BRONZE,
+                "src/orchestration/keys.py": KEYS_MODULE,
+                f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+from orchestration import keys
+from orchestration.keys import BRONZE_ORDERS, LAYER_PREFIX, PAYMENTS, SILVER, SILVER_ORDERS
+
+
+@dg.asset(key=SILVER_ORDERS, group_name="silver", deps=[BRONZE_ORDERS])
+def silver_orders() -> None: ...
+
+
+@dg.asset(key=keys.SILVER_CUSTOMERS, group_name="silver", deps=[["bronze", "customers"]])
+def silver_customers() -> None: ...
+
+
+@dg.asset(key=[SILVER, "visits"], group_name="silver", deps=[silver_orders])
+def silver_visits() -> None: ...
+
+
+@dg.asset(key_prefix=SILVER, group_name="silver", deps=[silver_customers])
+def stock() -> None: ...
+
+
+@dg.asset(key_prefix=LAYER_PREFIX, name=PAYMENTS, group_name="silver", deps=[silver_visits])
+def silver_payments(stock) -> None: ...
+""",
+                f"{ASSETS}/gold/run_gold_kpis.py": """\
+import dagster as dg
+
+from orchestration.assets.silver.run_silver_orders import silver_payments
+from orchestration.keys import SILVER
+
+
+@dg.asset(key_prefix=[SILVER, "gold"], group_name="gold", deps=[silver_payments])
+def kpis() -> None: ...
+""",
+            },
+            expect_assets={
+                "silver/orders",
+                "silver/customers",
+                "silver/visits",
+                "silver/stock",
+                "silver/payments",
+                "silver/gold/kpis",
+            },
+            expect_edges={
+                ("bronze/orders", "silver/orders"),
+                ("bronze/customers", "silver/customers"),
+                ("silver/orders", "silver/visits"),
+                ("silver/customers", "silver/stock"),
+                ("silver/visits", "silver/payments"),
+                ("silver/payments", "silver/gold/kpis"),
+            },
+        ),
+        "key-constant-in-another-module-that-is-not-literal": Case(
+            {
+                **BRONZE,
+                "src/orchestration/keys.py": """\
+import os
+
+SILVER = os.environ.get("SILVER_LAYER", "silver")
+""",
+                f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+from orchestration.keys import SILVER
+
+
+@dg.asset(key=[SILVER, "orders"], group_name="silver", deps=[["bronze", "orders"]])
+def silver_orders() -> None: ...
+""",
+            },
+            blind=True,
+        ),
+    }
+)
+
 
 def write_project(root: Path, files: dict[str, str]) -> None:
     (root / ".polster-answers.json").parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ What the linter cannot see is said once where it starts (``blind``, ``unkeyed``,
 
 import builtins
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from polster_lint.domain.dagster_api import (
     CONFIG,
@@ -162,9 +162,36 @@ class _Project:
             self.files.setdefault(facts.module, file)
             self.facts.setdefault(facts.module, facts)
         self.decls: dict[_ObjectId, list[AssetDecl]] = {}
+        self.built: set[_ObjectId] = set()
+        """Objects with a key built from constants of other modules (``key_parts``)."""
         for module, facts in self.facts.items():
             for decl in facts.assets:
+                if decl.key is None and decl.key_parts:
+                    decl = replace(decl, key=self.key_from(decl.key_parts))
+                    self.built.add((module, decl.obj))
                 self.decls.setdefault((module, decl.obj), []).append(decl)
+
+    def key_from(self, parts: tuple[tuple[str, str, str], ...]) -> Key | None:
+        """The key ``AssetDecl.key_parts`` stand for; None when some constant is unknown
+        or is not what its place needs (a key part must be a string)."""
+        key: list[str] = []
+        for how, module, name in parts:
+            if how == "text":
+                key.append(module)
+                continue
+            found = self.follow(module, name)
+            facts = self.facts.get(found[0]) if found is not None else None
+            symbol = facts.symbols.get(found[1]) if found is not None and facts else None
+            constant = symbol.constant if symbol is not None else None
+            if constant is None:
+                return None
+            kind, values = constant
+            if how == "part" and kind != "str":
+                return None
+            if how == "parts" and kind == "key":
+                return None
+            key.extend(values)
+        return tuple(key) or None
 
     # symbols ---------------------------------------------------------------------------
 
@@ -205,6 +232,16 @@ class _Project:
         module, name = found
         facts = self.facts.get(module)
         symbol = facts.symbols.get(name) if facts is not None else None
+        if symbol is not None and self.built and symbol.objects:
+            objects = [(module, obj) for obj in symbol.objects]
+            if any(each in self.built for each in objects):
+                keys = [
+                    decl.key
+                    for each in objects
+                    for decl in self.decls.get(each, [])
+                    if decl.key is not None
+                ]
+                return tuple(keys) or None
         if symbol is None or not symbol.keys:
             return None
         return symbol.keys

@@ -174,6 +174,13 @@ class AssetDecl:
     """False only when the declaration was read whole and has no ``check_specs=``."""
     partitions: Partitions | None = None
     """Its ``partitions_def``; None when it has none."""
+    key_parts: tuple[tuple[str, str, str], ...] = ()
+    """When ``key`` is None because the key is built from constants of other modules
+    (``key=SILVER_ORDERS``, ``key=[LAYER, "x"]``, ``key_prefix=LAYER``): the key's parts,
+    for the graph to resolve. Each is ``("text", part, "")``, or a constant ``(how,
+    module, name)`` where ``how`` is ``key`` (the whole key: a string, a list of strings
+    or an ``AssetKey``), ``parts`` (a key prefix: a string or a list of strings) or
+    ``part`` (one string)."""
     wrapped: Note | None = None
     """A decorator beneath Dagster's that the linter cannot follow (imported, or not a
     plain ``functools.wraps`` wrapper): which parameters Dagster sees is unknown, so
@@ -285,6 +292,10 @@ class Symbol:
     options: tuple[tuple[str, str | None], ...] | None = None
     """For a dict constant (``**NAME`` in a decorator): its string keys, with the value
     when it is a literal string (None otherwise)."""
+    constant: tuple[str, tuple[str, ...]] | None = None
+    """For a key constant (``keys`` holds its key): what it is written as, ``str`` (one
+    string), ``strs`` (a list or tuple of strings) or ``key`` (an ``AssetKey``), with its
+    parts; how another module may use it depends on it (a key part must be a string)."""
     alias: str | None = None
     """A module-level name bound to another name (``Ctx = dg.AssetExecutionContext``): the
     dotted name it stands for."""

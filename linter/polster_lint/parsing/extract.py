@@ -611,8 +611,19 @@ class _ModuleExtractor:
                 self.facts.symbols[name] = Symbol(alias=qualified)
         else:
             key = self._literal_key(value)
+            constant = None
+            if key:
+                written = self._deref(value)
+                kind = (
+                    "strs"
+                    if isinstance(written, (cst.List, cst.Tuple))
+                    else "key"
+                    if isinstance(written, cst.Call)
+                    else "str"
+                )
+                constant = (kind, key)
             self.facts.symbols[name] = Symbol(
-                keys=(key,) if key else (), loads=self._names_load(value)
+                keys=(key,) if key else (), loads=self._names_load(value), constant=constant
             )
 
     def _names_load(self, value: cst.BaseExpression) -> tuple[int, ...]:
@@ -1162,10 +1173,14 @@ class _ModuleExtractor:
                 name = function.name.value
             key = (*prefix, name) if prefix is not None and name is not None else None
             anchor = options.get("key_prefix", options.get("name", anchor))
+        key_parts: tuple[tuple[str, str, str], ...] = ()
+        if key is None:  # maybe built from constants of other modules: the graph resolves
+            key_parts = self._key_parts(options, function.name.value)
         graph = kind.startswith("graph")
         deps, parameters, known, problems = self._inputs(function, options, graph)
         return AssetDecl(
             key=key,
+            key_parts=key_parts,
             anchor=self._anchor(anchor),
             function=function.name.value,
             group=self._group(options),
@@ -1178,6 +1193,78 @@ class _ModuleExtractor:
             inputs_known=known,
             described=self._described(options, function),
         )
+
+    def _key_parts(
+        self, options: dict[str, cst.BaseExpression], function: str
+    ) -> tuple[tuple[str, str, str], ...]:
+        """The parts of a key that names constants of other modules (see
+        ``AssetDecl.key_parts``); empty when it names none or is not built of them."""
+        if "key" in options and not _is_none(options["key"]):
+            imported = self._imported(options["key"])
+            if imported is not None:
+                return (("key", *imported),)
+            return self._part_list(options["key"]) or ()
+        prefix: tuple[tuple[str, str, str], ...] | None = ()
+        written = options.get("key_prefix")
+        if written is not None and not _is_none(written):
+            imported = self._imported(written)
+            if imported is not None:
+                prefix = (("parts", *imported),)
+            else:
+                literal = self._literal_prefix(written)
+                prefix = (
+                    tuple(("text", part, "") for part in literal)
+                    if literal is not None
+                    else self._part_list(written)
+                )
+        if prefix is None:
+            return ()
+        name: tuple[str, str, str] | None = ("text", function, "")
+        if "name" in options and not _is_none(options["name"]):
+            text = self._literal_string(options["name"])
+            imported = self._imported(options["name"]) if text is None else None
+            name = (
+                ("text", text, "")
+                if text is not None
+                else ("part", *imported)
+                if imported is not None
+                else None
+            )
+        parts = (*prefix, name) if name is not None else ()
+        return parts if any(how != "text" for how, _, _ in parts) else ()
+
+    def _part_list(self, expression: cst.BaseExpression) -> tuple[tuple[str, str, str], ...] | None:
+        """``[LAYER, "orders"]``: literal strings and string constants of other modules."""
+        value = self._deref(expression)
+        if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
+            return None
+        parts: list[tuple[str, str, str]] = []
+        for element in value.elements:
+            if isinstance(element, cst.StarredElement):
+                return None
+            text = self._literal_string(element.value)
+            if text is not None:
+                parts.append(("text", text, ""))
+                continue
+            imported = self._imported(element.value)
+            if imported is None:
+                return None
+            parts.append(("part", *imported))
+        return tuple(parts)
+
+    def _imported(self, expression: cst.BaseExpression) -> tuple[str, str] | None:
+        """A name from another module of the project (module, name), as written."""
+        if isinstance(expression, cst.Name) and self._lookup_value(expression.value) is not None:
+            return None  # a value of this module (or of the loop or factory being run)
+        if not isinstance(expression, (cst.Name, cst.Attribute)):
+            return None
+        module, _, name = (self._qualify(expression) or "").rpartition(".")
+        top = module.split(".")[0]
+        if not module or module == self.module or top == "dagster" or top == "builtins":
+            return None
+        if top in sys.stdlib_module_names:
+            return None
+        return (module, name)
 
     def _multi_asset(
         self, function: cst.FunctionDef, kind: str, options: dict[str, cst.BaseExpression], obj: int
