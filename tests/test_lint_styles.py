@@ -701,6 +701,76 @@ def silver_orders() -> None: ...
     }
 )
 
+# Whole deps lists kept in another module of the project.
+CASES.update(
+    {
+        "deps-lists-from-another-module": Case(
+            {
+                **BRONZE,
+                "src/orchestration/keys.py": """\
+import dagster as dg
+
+from orchestration.assets.bronze.run_bronze_orders import bronze_customers
+
+SILVER_DEPS = [["bronze", "orders"], bronze_customers]
+CUSTOMER_DEPS = (dg.AssetKey(["bronze", "customers"]),)
+ORDER_DEPS = ["orders"]
+""",
+                f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+from orchestration import keys
+from orchestration.keys import SILVER_DEPS
+
+
+@dg.asset(key=["silver", "orders"], group_name="silver", deps=SILVER_DEPS)
+def silver_orders() -> None: ...
+
+
+@dg.asset(key=["silver", "customers"], group_name="silver", deps=keys.CUSTOMER_DEPS)
+def silver_customers() -> None: ...
+
+
+@dg.asset(key=["silver", "kpis"], group_name="silver", deps=[*SILVER_DEPS, silver_orders])
+def silver_kpis() -> None: ...
+
+
+@dg.asset(key=["silver", "odd"], group_name="silver", deps=keys.ORDER_DEPS)
+def silver_odd() -> None: ...
+""",
+            },
+            expect_edges={
+                ("bronze/orders", "silver/orders"),
+                ("bronze/customers", "silver/orders"),
+                ("bronze/customers", "silver/customers"),
+                ("bronze/orders", "silver/kpis"),
+                ("bronze/customers", "silver/kpis"),
+                ("silver/orders", "silver/kpis"),
+                ("silver/orders", "silver/odd"),
+            },
+        ),
+        "deps-list-from-another-module-that-is-not-literal": Case(
+            {
+                **BRONZE,
+                "src/orchestration/keys.py": """\
+SILVER_DEPS = [["bronze", name] for name in ("orders", "customers")]
+""",
+                f"{ASSETS}/silver/run_silver_orders.py": """\
+import dagster as dg
+
+from orchestration.keys import SILVER_DEPS
+
+
+@dg.asset(key=["silver", "orders"], group_name="silver", deps=SILVER_DEPS)
+def silver_orders() -> None: ...
+""",
+            },
+            blind=True,
+            absent={"POL009"},
+        ),
+    }
+)
+
 
 def write_project(root: Path, files: dict[str, str]) -> None:
     (root / ".polster-answers.json").parent.mkdir(parents=True, exist_ok=True)

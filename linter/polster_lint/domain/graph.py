@@ -246,6 +246,33 @@ class _Project:
             return None
         return symbol.keys
 
+    def spread_keys(self, module: str, name: str) -> tuple[Key, ...] | None:
+        """The keys of the dependencies a list constant holds (``deps=SILVER_DEPS``), or
+        None when they are unknown."""
+        found = self.follow(module, name)
+        facts = self.facts.get(found[0]) if found is not None else None
+        symbol = facts.symbols.get(found[1]) if found is not None and facts else None
+        if symbol is None:
+            return None
+        if symbol.constant is not None:
+            kind, parts = symbol.constant
+            # a list of strings: each is a key of one part
+            return tuple((part,) for part in parts) if kind == "strs" else None
+        if symbol.objects:
+            return self.keys_of(module, name)
+        if symbol.deps is None:
+            return None
+        keys: list[Key] = []
+        for element in symbol.deps:
+            if element[0] == "key":
+                keys.append(element[1:])
+                continue
+            held = self.keys_of(element[1], element[2])
+            if held is None:
+                return None
+            keys.extend(held)
+        return tuple(keys)
+
     def objects_of(self, module: str, name: str) -> list[_ObjectId]:
         found = self.follow(module, name)
         if found is None:
@@ -983,6 +1010,8 @@ def resolve_reference(reference: Reference, project: _Project) -> tuple[Key, ...
         return (reference.key,)
     if reference.symbol is None:
         return None
+    if reference.spread:
+        return project.spread_keys(*reference.symbol)
     return project.keys_of(*reference.symbol)
 
 

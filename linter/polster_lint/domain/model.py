@@ -68,6 +68,9 @@ class Reference:
     anchor: int
     key: Key | None = None
     symbol: tuple[str, str] | None = None
+    spread: bool = False
+    """``symbol`` names a list of dependencies kept in another module (``deps=SILVER_DEPS``,
+    ``deps=[*SILVER_DEPS]``): the reference stands for each of its elements."""
     partition_mapping: bool = False
     """Given with an explicit ``partition_mapping=`` (``AssetIn``, ``AssetDep``): how the
     partitions of the two assets correspond is then the author's decision."""
@@ -296,6 +299,10 @@ class Symbol:
     """For a key constant (``keys`` holds its key): what it is written as, ``str`` (one
     string), ``strs`` (a list or tuple of strings) or ``key`` (an ``AssetKey``), with its
     parts; how another module may use it depends on it (a key part must be a string)."""
+    deps: tuple[tuple[str, ...], ...] | None = None
+    """For a list or tuple constant that is not a key and holds no asset: its elements as
+    dependencies, each ``("key", *parts)`` or ``("symbol", module, name)`` (an asset
+    function or spec elsewhere); None when some element is neither."""
     alias: str | None = None
     """A module-level name bound to another name (``Ctx = dg.AssetExecutionContext``): the
     dotted name it stands for."""

@@ -623,8 +623,46 @@ class _ModuleExtractor:
                 )
                 constant = (kind, key)
             self.facts.symbols[name] = Symbol(
-                keys=(key,) if key else (), loads=self._names_load(value), constant=constant
+                keys=(key,) if key else (),
+                loads=self._names_load(value),
+                constant=constant,
+                deps=None if key else self._dep_elements(value),
             )
+
+    def _dep_elements(self, value: cst.BaseExpression) -> tuple[tuple[str, ...], ...] | None:
+        """A list or tuple constant's elements as dependencies (see ``Symbol.deps``), for
+        another module's ``deps=NAME``; None when it is not one."""
+        if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
+            return None
+        found: list[tuple[str, ...]] = []
+        for element in value.elements:
+            if isinstance(element, cst.StarredElement):
+                return None
+            node = element.value
+            if isinstance(node, (cst.Name, cst.Attribute)):
+                held = isinstance(node, cst.Name) and self._get_objects(node.value)
+                if not held and isinstance(node, cst.Name) and node.value in self.constants:
+                    key = self._literal_key(node)
+                    if key is None:
+                        return None
+                    found.append(("key", *key))
+                    continue
+                qualified = self._qualify(node)
+                if qualified is None:
+                    return None
+                module, _, name = qualified.rpartition(".")
+                found.append(("symbol", module, name))
+                continue
+            if self._is_call_to(node, "AssetSpec"):
+                options, _ = self._options(node.args, positional=("key",))
+                node = options.get("key", node)
+            elif self._is_call_to(node, "AssetDep"):
+                return None
+            key = self._literal_key(node)
+            if key is None:
+                return None
+            found.append(("key", *key))
+        return tuple(found)
 
     def _names_load(self, value: cst.BaseExpression) -> tuple[int, ...]:
         """A list of names (``ALL_ASSETS = [orders, customers]``): what the definitions
@@ -1966,7 +2004,7 @@ class _ModuleExtractor:
         if _is_none(value):
             return []
         if not isinstance(value, (cst.List, cst.Tuple, cst.Set)):
-            return [self._unresolvable(expression)]
+            return [self._spread(expression, expression)]
         references = []
         for element in value.elements:
             if isinstance(element, cst.StarredElement):
@@ -1974,10 +2012,20 @@ class _ModuleExtractor:
                 if isinstance(inner, (cst.List, cst.Tuple)):
                     references.extend(self._deps(inner))
                 else:
-                    references.append(self._unresolvable(element))
+                    references.append(self._spread(element.value, element))
             else:
                 references.append(self._reference(element.value))
         return references
+
+    def _spread(self, expression: cst.BaseExpression, written: cst.CSTNode) -> Reference:
+        """``deps=SILVER_DEPS`` or ``*SILVER_DEPS``: a list kept in another module, which
+        the graph reads there (``Symbol.deps``); anything else cannot be resolved."""
+        imported = self._imported(expression)
+        if imported is None:
+            return self._unresolvable(written)
+        return Reference(
+            text=self._code(written), anchor=self._anchor(written), symbol=imported, spread=True
+        )
 
     def _reference(self, expression: cst.BaseExpression) -> Reference:
         """One element of ``deps=[...]``."""
