@@ -82,8 +82,10 @@ Wall time is the median of ``--repeat`` runs (default: 3 up to 1,000 assets, els
 ``cpu s`` is user + system time (of the process and its descendants, or of this process
 for d): on a busy machine wall times, and so the ratios, inflate; CPU times much less.
 Memory, for subprocesses: ``peak MB`` is the peak of the sum of PSS over the process and
-all its descendants (sampled from /proc every 10 ms, so PSS shares the pages a forked
-worker has in common with its parent instead of counting them twice); ``max RSS MB`` is
+all its descendants (sampled from /proc every 100 ms, so PSS shares the pages a forked
+worker has in common with its parent instead of counting them twice; each sample has the
+kernel walk the processes' page tables, and at 10 ms the sampler took half a core from the
+tools it measured on a 2-core machine, slowing the ones that use both); ``max RSS MB`` is
 the ``ru_maxrss`` that ``wait4`` reports for the process, i.e. its largest single process.
 The memory target uses the larger of the two, over every ``polster-lint`` run. The report
 prints the load average before and after each size.
@@ -629,7 +631,7 @@ def _pss_kb(pid: int) -> int:
 class _TreeSampler(threading.Thread):
     """Samples the summed PSS of a process and its descendants until stopped."""
 
-    def __init__(self, pid: int, interval: float = 0.01) -> None:
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_kb = 0
@@ -1078,7 +1080,8 @@ def snapshot(workdir: Path, env: dict[str, str]) -> tuple[list[str], dict[str, s
 
 def project_at(workdir: Path, count: int, seed: int) -> tuple[Project, float]:
     """The project of ``count`` assets in ``workdir``: reused when a marker says it was
-    made with this size and seed, else generated (the seconds it took)."""
+    made with this size and seed and no run was stopped while editing it (see ``main``),
+    else generated (the seconds it took)."""
     root = workdir / f"assets_{count}"
     marker = f"{count} {seed}\n"
     if (root / MARKER).is_file() and (root / MARKER).read_text() == marker:
@@ -1132,7 +1135,13 @@ def main(argv: list[str] | None = None) -> int:
             load_before = os.getloadavg()[0]
             extras = count <= args.extras_max
             floor = extras and not args.no_floor
+            # A run killed while a file is edited must not leave that edit for the next
+            # one to measure from: the marker is away for as long as files may be edited.
+            marker = project.root / MARKER
+            made_with = marker.read_text()
+            marker.unlink()
             notes = measure(project, repeat, env, floor, lint, independence=extras)
+            marker.write_text(made_with)
             notes["load"] = (load_before, os.getloadavg()[0])
             by_size[count], projects[count] = notes, project
             print(report(project, count, repeat, notes))
