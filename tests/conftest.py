@@ -7,6 +7,7 @@ the generated projects' scripts and tests run in subprocesses with this interpre
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,21 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 POLSTER = str(Path(sys.executable).parent / "polster")
 POLSTER_LINT = str(Path(sys.executable).parent / "polster-lint")
+TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}", "asset_template")
+"""What of this repository makes the template (what ``polster update`` reads from)."""
+
+
+def copy_template(destination: Path) -> Path:
+    """Polster's template (without the rest of this repository) in ``destination``."""
+    destination.mkdir(parents=True)
+    for part in TEMPLATE_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, destination / part, ignore=ignore)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
 
 
 def bake(output_dir: Path, no_input: bool = True, **context: str) -> Path:

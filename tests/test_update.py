@@ -24,10 +24,17 @@ from cookiecutter.main import cookiecutter
 from polster.cli import main
 from polster.template import project_template_dir, template_hook
 
-from conftest import POLSTER, PYTHON, REPO_ROOT, clean_env, run, tree_snapshot
+from conftest import (
+    POLSTER,
+    PYTHON,
+    REPO_ROOT,
+    clean_env,
+    copy_template,
+    run,
+    tree_snapshot,
+)
 
 HOOK = template_hook("post_gen_project")
-TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}", "asset_template")
 SLUG = "{{cookiecutter.project_slug}}"
 ASSET_CORE = "asset_template/{{cookiecutter.project_slug}}/src/core/" + (
     "{{cookiecutter.layer}}_{{cookiecutter.asset_name}}.py"
@@ -44,19 +51,6 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "Test",
     "GIT_COMMITTER_EMAIL": "test@example.com",
 }
-
-
-def copy_template(destination: Path) -> Path:
-    """Polster's template (without the rest of this repository) in ``destination``."""
-    destination.mkdir(parents=True)
-    for part in TEMPLATE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__")
-            shutil.copytree(source, destination / part, ignore=ignore)
-        else:
-            shutil.copy2(source, destination / part)
-    return destination
 
 
 def bake_from(template: Path, output: Path, **options) -> Path:

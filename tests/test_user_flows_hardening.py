@@ -7,17 +7,15 @@ leaving nothing half-made.
 """
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import POLSTER, POLSTER_LINT, PYTHON, REPO_ROOT, bake, clean_env
+from conftest import POLSTER, POLSTER_LINT, PYTHON, REPO_ROOT, bake, clean_env, copy_template
 
 COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
-TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}", "asset_template")
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.com",
@@ -35,14 +33,7 @@ def private_env(tmp_path: Path) -> dict[str, str]:
 
 def committed_template(destination: Path, env: dict[str, str]) -> str:
     """Polster's template, alone, committed in a new git repository; its commit."""
-    destination.mkdir(parents=True)
-    for part in TEMPLATE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__")
-            shutil.copytree(source, destination / part, ignore=ignore)
-        else:
-            shutil.copy2(source, destination / part)
+    copy_template(destination)
     for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "t"]):
         subprocess.run(["git", *command], cwd=destination, env=env, check=True, timeout=60)
     return subprocess.run(
@@ -108,15 +99,22 @@ sys.meta_path.insert(0, Interrupt())
 """
 
 
-@pytest.mark.parametrize("module", ["polster.add_asset", "polster.update", "cookiecutter"])
-def test_ctrl_c_while_polster_starts_is_one_line_and_130(tmp_path, module):
-    """A Ctrl-C during the half second the ``polster`` command spends importing its
-    modules printed a traceback from Python's import machinery and died of SIGINT."""
+def interrupting_env(tmp_path: Path, module: str) -> dict[str, str]:
+    """A private environment in which Python sends itself SIGINT while importing
+    ``module`` (see :data:`INTERRUPT_ON_IMPORT`)."""
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT)
     env = private_env(tmp_path)
     env.update({"PYTHONPATH": str(hook), "TEST_INTERRUPT_ON_IMPORT": module})
+    return env
+
+
+@pytest.mark.parametrize("module", ["polster.add_asset", "polster.update", "cookiecutter"])
+def test_ctrl_c_while_polster_starts_is_one_line_and_130(tmp_path, module):
+    """A Ctrl-C during the half second the ``polster`` command spends importing its
+    modules printed a traceback from Python's import machinery and died of SIGINT."""
+    env = interrupting_env(tmp_path, module)
     done = run_in(tmp_path, env, POLSTER, "list-assets")
     assert done.returncode == 130, done.stdout + done.stderr
     assert done.stderr == "polster: interrupted\n", done.stderr
@@ -127,11 +125,7 @@ def test_ctrl_c_while_run_polster_starts_is_one_line_and_130(tmp_path, module):
     """The generated run_polster.py took Ctrl-C only once its imports were done: one
     typed in its first tenth of a second was a traceback and exit status 1."""
     project = bake(tmp_path / "out", project_name="P", project_slug="p")
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT)
-    env = private_env(tmp_path)
-    env.update({"PYTHONPATH": str(hook), "TEST_INTERRUPT_ON_IMPORT": module})
+    env = interrupting_env(tmp_path, module)
     done = run_in(project, env, PYTHON, "run_polster.py")
     assert done.returncode == 130, done.stdout + done.stderr
     assert done.stderr == "interrupted before the run started\n", done.stderr
@@ -268,11 +262,7 @@ def test_refused_names_cover_what_a_generated_project_installs(tmp_path):
 def test_ctrl_c_while_polster_lint_starts_is_one_line_and_130(tmp_path, command, module):
     """polster-lint took Ctrl-C as one line only once its modules were imported, which is
     most of a warm run; and ``polster`` imports the linter's command line too."""
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT)
-    env = private_env(tmp_path)
-    env.update({"PYTHONPATH": str(hook), "TEST_INTERRUPT_ON_IMPORT": module})
+    env = interrupting_env(tmp_path, module)
     arguments = ["lint"] if command == POLSTER else []
     done = run_in(tmp_path, env, command, *arguments, "--rules")
     assert done.returncode == 130, done.stdout + done.stderr
