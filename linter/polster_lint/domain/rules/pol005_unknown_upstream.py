@@ -87,7 +87,8 @@ class _Suggestions:
         self._index: dict[_Probe, list[str]] = {}
         for key in keys:
             text = key_string(key)
-            for probe in [*self._probes(key, _SHORT), *self._probes(key, _LONG)]:
+            # A set: both lengths share the name probe, which must list the key once.
+            for probe in {*self._probes(key, _SHORT), *self._probes(key, _LONG)}:
                 self._index.setdefault(probe, []).append(text)
 
     @staticmethod
